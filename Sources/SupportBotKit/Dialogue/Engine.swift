@@ -1,0 +1,400 @@
+import PCRE2
+
+/// The dialogue engine: a pure state machine from (session, turn) to (session', replies,
+/// actions, trace). It does no I/O and reads no clock; chat, serve and test drive it.
+///
+/// One `Engine` owns match scratch space, so give each thread its own (they share the `Bot`).
+public struct Engine {
+  public let bot: Bot
+  public let matcher: Matcher
+  private let redactor: Redactor
+
+  /// Names every template may use besides settings and slots.
+  public static let builtinPlaceholders: Set<String> = ["flow_title", "question"]
+
+  public init(bot: Bot, limits: MatchLimits = .default) {
+    self.bot = bot
+    self.matcher = Matcher(bot: bot, limits: limits)
+    self.redactor = Redactor()
+  }
+
+  /// Redacts secrets from text the way the engine does before matching.
+  public func redact(_ text: String) -> (text: String, kinds: [Redactor.Kind]) {
+    redactor.redact(text)
+  }
+
+  /// Advances one conversation by one turn.
+  public func step(_ session: SessionState, _ turn: Turn) -> StepResult {
+    var run = Run(engine: self, session: session, today: turn.today)
+    run.trace.flowBefore = session.flow
+    run.trace.stateBefore = session.state
+    switch turn.input {
+    case .start:
+      run.s = SessionState()
+      run.say(message: "welcome")
+      run.trace.steps.append("start: greeting")
+    case .reset:
+      run.s = SessionState()
+      run.say(message: bot.messages["reset"] != nil ? "reset" : "welcome")
+      run.trace.steps.append("reset: session cleared")
+    case .end:
+      run.s = SessionState()
+      run.s.ended = true
+      run.trace.steps.append("end: session forgotten")
+    case .text(let raw):
+      run.handle(text: raw)
+    }
+    run.trace.flowAfter = run.s.flow
+    run.trace.stateAfter = run.s.state
+    if !run.replies.isEmpty { run.s.lastReplies = run.replies }
+    return StepResult(state: run.s, replies: run.replies, actions: run.actions, trace: run.trace)
+  }
+}
+
+/// The working state of one `step`.
+private struct Run {
+  let engine: Engine
+  var s: SessionState
+  let today: CivilDate
+  var replies: [String] = []
+  var actions: [Action] = []
+  var trace = Trace()
+
+  init(engine: Engine, session: SessionState, today: CivilDate) {
+    self.engine = engine
+    self.s = session
+    self.today = today
+  }
+
+  var bot: Bot { engine.bot }
+
+  var currentFlow: Flow? { s.flow.flatMap { bot.flow($0) } }
+  var currentState: FlowState? {
+    guard let f = currentFlow, let id = s.state else { return nil }
+    return f.state(id)
+  }
+
+  // MARK: Text turns
+
+  mutating func handle(text raw: String) {
+    if s.ended {
+      s = SessionState()
+      trace.steps.append("previous conversation had ended: starting afresh")
+    }
+    // A session pointing at a flow or state the bot no longer has starts over.
+    if s.flow != nil && currentState == nil {
+      trace.steps.append("state \(s.flow ?? "").\(s.state ?? "") no longer exists: idle")
+      s.flow = nil
+      s.state = nil
+    }
+    s.turns += 1
+    let (text, kinds) = engine.redact(raw)
+    trace.text = text
+    trace.redacted = kinds
+    let expected = currentState?.expectedIntents ?? []
+    trace.expected = expected.sorted()
+    let cls = engine.matcher.classify(text, expected: expected)
+    trace.classification = cls
+    trace.steps.append(
+      cls.winner.map { "intent \($0.intent): \(cls.reason)" } ?? "no intent matched")
+
+    if !kinds.isEmpty {
+      trace.steps.append("redacted: " + kinds.map(\.rawValue).joined(separator: ", "))
+      say(message: "sensitive_data")
+      if cls.winner == nil {
+        if currentState != nil { askAgain() }
+        return
+      }
+    }
+    if let state = currentState, let flow = currentFlow {
+      handleInFlow(cls, flow: flow, state: state, text: cls.normalized)
+    } else {
+      handleIdle(cls)
+    }
+  }
+
+  mutating func handleInFlow(_ cls: Classification, flow: Flow, state: FlowState, text: String) {
+    fillSlots(state, cls: cls, text: text)
+    let intent = cls.intent
+    for t in state.transitions where applies(t, intent: intent) {
+      trace.steps.append("transition at \(t.location) → \(t.target)")
+      s.fallbacks = 0
+      take(t, from: flow)
+      return
+    }
+    if let intent {
+      if let other = bot.flow(triggeredBy: intent), other.id != flow.id {
+        trace.steps.append("\(intent) starts flow \(other.id): switching from \(flow.id)")
+        if bot.messages["switch"] != nil { say(message: "switch", flowTitle: other.title) }
+        s.slots = [:]
+        startFlow(other, cls: cls)
+        return
+      }
+      if bot.flow(triggeredBy: intent)?.id == flow.id {
+        trace.steps.append("\(intent) starts the flow already active: asking again")
+        askAgain()
+        return
+      }
+      if let response = bot.responses[intent] {
+        switch response.behavior {
+        case .answer:
+          trace.steps.append("digression: answering \(intent), then back to \(flow.id)")
+          sayLines(response.say)
+          resume(flow: flow, state: state)
+          return
+        case .cancel:
+          trace.steps.append("cancel: leaving flow \(flow.id)")
+          sayLines(response.say, flowTitle: flow.title)
+          endFlow()
+          return
+        case .repeat:
+          trace.steps.append("repeat")
+          if s.lastReplies.isEmpty { askAgain() } else { replies += s.lastReplies }
+          return
+        case .handoff:
+          trace.steps.append("user asked for a person during \(flow.id)")
+          sayLines(response.say, flowTitle: flow.title)
+          handoff(reason: "user_asked")
+          endFlow()
+          return
+        case .end:
+          trace.steps.append("goodbye during \(flow.id)")
+          sayLines(response.say)
+          endFlow()
+          s.ended = true
+          return
+        case .reply:
+          break  // an answer that does not fit this question
+        }
+      }
+    }
+    if let d = state.fallback {
+      trace.steps.append("no transition fits: default → \(d.target)")
+      take(d, from: flow)
+      return
+    }
+    s.tries += 1
+    if s.tries >= state.maxTries {
+      trace.steps.append("answer did not fit \(s.tries) time(s): escalating")
+      say(message: "escalate", flowTitle: flow.title)
+      handoff(reason: "escalation")
+      endFlow()
+      return
+    }
+    trace.steps.append("answer did not fit (try \(s.tries) of \(state.maxTries)): re-prompting")
+    if state.reprompts.isEmpty {
+      askAgain()
+    } else {
+      let line = state.reprompts[min(s.tries - 1, state.reprompts.count - 1)]
+      replies.append(render(line, flowTitle: flow.title))
+    }
+  }
+
+  mutating func handleIdle(_ cls: Classification) {
+    guard let intent = cls.intent else {
+      s.fallbacks += 1
+      if s.fallbacks >= bot.dialogue.maxFallbacks {
+        trace.steps.append("fallback \(s.fallbacks) in a row: offering a person")
+        s.fallbacks = 0
+        if let offer = bot.dialogue.handoffOfferFlow.flatMap({ bot.flow($0) }) {
+          startFlow(offer, cls: cls)
+        } else {
+          say(message: "fallback_handoff")
+        }
+      } else {
+        trace.steps.append("fallback")
+        say(message: "fallback")
+      }
+      return
+    }
+    s.fallbacks = 0
+    if let flow = bot.flow(triggeredBy: intent) {
+      trace.steps.append("\(intent) starts flow \(flow.id)")
+      startFlow(flow, cls: cls)
+      return
+    }
+    guard let response = bot.responses[intent] else {
+      trace.steps.append("\(intent) has no response or flow: fallback")
+      say(message: "fallback")
+      return
+    }
+    switch response.behavior {
+    case .answer, .reply:
+      sayLines(response.say)
+    case .cancel:
+      sayLines(response.sayIdle.isEmpty ? response.say : response.sayIdle)
+    case .repeat:
+      if s.lastReplies.isEmpty {
+        sayLines(response.sayIdle.isEmpty ? response.say : response.sayIdle)
+      } else {
+        replies += s.lastReplies
+      }
+    case .handoff:
+      sayLines(response.say)
+      handoff(reason: "user_asked", topic: intent)
+    case .end:
+      sayLines(response.say)
+      s.ended = true
+    }
+  }
+
+  // MARK: Flow mechanics
+
+  mutating func startFlow(_ flow: Flow, cls: Classification) {
+    s.flow = flow.id
+    // Entities of the triggering message become slots of the same name.
+    for (name, value) in cls.entities {
+      s.slots[name] = Int(value).map(SlotValue.number) ?? .string(value.lowercased())
+      trace.slotWrites.append(SlotWrite(slot: name, value: value, source: "entity"))
+    }
+    enter(flow, flow.start, depth: 0)
+  }
+
+  mutating func enter(_ flow: Flow, _ stateId: String, depth: Int) {
+    guard let state = flow.state(stateId) else {
+      trace.steps.append("state \(stateId) missing in \(flow.id): leaving flow")
+      endFlow()
+      return
+    }
+    s.flow = flow.id
+    s.state = stateId
+    s.tries = 0
+    trace.steps.append("entered \(flow.id).\(stateId)")
+    sayLines(state.say, flowTitle: flow.title)
+    if state.action == .handoff { handoff(reason: "flow", topic: flow.title) }
+    if let t = state.next.first(where: { applies($0, intent: nil) }) {
+      guard depth < 32 else {
+        trace.steps.append("more than 32 automatic steps: stopping")
+        endFlow()
+        return
+      }
+      trace.steps.append("next at \(t.location) → \(t.target)")
+      take(t, from: flow, depth: depth + 1)
+      return
+    }
+    if let ask = state.ask { replies.append(render(ask, flowTitle: flow.title)) }
+    if state.isTerminal {
+      trace.steps.append("\(flow.id).\(stateId) is final: flow ends")
+      endFlow()
+    }
+  }
+
+  mutating func take(_ t: Transition, from flow: Flow, depth: Int = 0) {
+    for (k, v) in t.set {
+      s.slots[k] = v
+      trace.slotWrites.append(SlotWrite(slot: k, value: v.description, source: "set"))
+    }
+    switch t.target {
+    case .state(let id): enter(flow, id, depth: depth)
+    case .flow(let id):
+      guard let other = bot.flow(id) else {
+        endFlow()
+        return
+      }
+      enter(other, other.start, depth: depth)
+    case .end:
+      trace.steps.append("flow \(flow.id) ends")
+      endFlow()
+    }
+  }
+
+  func applies(_ t: Transition, intent: String?) -> Bool {
+    if !t.intents.isEmpty {
+      guard let intent, t.intents.contains(intent) else { return false }
+    }
+    if let c = t.condition, !c.holds(s.slots) { return false }
+    return true
+  }
+
+  mutating func fillSlots(_ state: FlowState, cls: Classification, text: String) {
+    for fill in state.slots {
+      var value: SlotValue?
+      var source = ""
+      switch fill.source {
+      case .entity(let name):
+        if let v = cls.entities[name] {
+          value = Int(v).map(SlotValue.number) ?? .string(v.lowercased())
+          source = "entity \(name)"
+        }
+      case .extractor(let name):
+        value = SlotExtractors.extract(name, from: text, today: today)
+        source = "extractor \(name)"
+      case .pattern(let p):
+        let scratch = MatchScratch(groups: p.captureCount)
+        if let m = try? p.firstMatch(in: text, scratch: scratch) {
+          let captured = m["value"] ?? m.text(ofGroup: 1) ?? m.text(ofGroup: 0)
+          if let captured { value = .string(String(captured)) }
+          source = "pattern at \(fill.location)"
+        }
+      }
+      if let value {
+        s.slots[fill.slot] = value
+        trace.slotWrites.append(SlotWrite(slot: fill.slot, value: value.description, source: source))
+      }
+    }
+  }
+
+  mutating func askAgain() {
+    guard let state = currentState, let flow = currentFlow else { return }
+    if let ask = state.ask { replies.append(render(ask, flowTitle: flow.title)) }
+  }
+
+  /// After a digression: "Back to {flow_title}: {question}".
+  mutating func resume(flow: Flow, state: FlowState) {
+    guard let ask = state.ask else { return }
+    let question = render(ask, flowTitle: flow.title)
+    say(message: "resume", flowTitle: flow.title, question: question)
+  }
+
+  mutating func endFlow() {
+    s.flow = nil
+    s.state = nil
+    s.slots = [:]
+    s.tries = 0
+  }
+
+  mutating func handoff(reason: String, topic: String? = nil) {
+    var slots: [String: String] = [:]
+    for (k, v) in s.slots { slots[k] = v.description }
+    actions.append(
+      Action(
+        type: .handoff, reason: reason, topic: topic ?? currentFlow?.title, flow: s.flow,
+        state: s.state, slots: slots))
+    trace.steps.append("action: hand-off (\(reason))")
+  }
+
+  // MARK: Replies
+
+  mutating func say(message name: String, flowTitle: String? = nil, question: String? = nil) {
+    guard let lines = bot.messages[name] else { return }
+    sayLines(lines, flowTitle: flowTitle, question: question)
+  }
+
+  mutating func sayLines(_ lines: [ReplyLine], flowTitle: String? = nil, question: String? = nil) {
+    for line in lines {
+      replies.append(render(line, flowTitle: flowTitle ?? currentFlow?.title, question: question))
+    }
+  }
+
+  func render(_ line: ReplyLine, flowTitle: String?, question: String? = nil) -> String {
+    let index = line.alternatives.count > 1 ? (s.turns + replies.count) % line.alternatives.count : 0
+    let template = line.alternatives[index]
+    var out = ""
+    for part in template.parts {
+      switch part {
+      case .text(let t): out += t
+      case .placeholder(let name):
+        if name == "flow_title" {
+          out += flowTitle ?? ""
+        } else if name == "question" {
+          out += question ?? ""
+        } else if let v = s.slots[name] {
+          out += v.description
+        } else if let v = bot.settings[name] {
+          out += v
+        }
+      }
+    }
+    return out
+  }
+}

@@ -1,0 +1,166 @@
+/// Built-in slot extractors, named in flow files with `extract:`.
+public enum SlotExtractors {
+  public static let names: Set<String> = ["days_ago", "number"]
+
+  /// Runs extractor `name` over normalised text.
+  public static func extract(_ name: String, from text: String, today: CivilDate) -> SlotValue? {
+    switch name {
+    case "days_ago": return daysAgo(text, today: today).map(SlotValue.number)
+    case "number": return firstNumber(words(text)).map(SlotValue.number)
+    default: return nil
+    }
+  }
+
+  static func words(_ text: String) -> [String] {
+    var out: [String] = []
+    var cur = ""
+    for ch in text.lowercased() {
+      if ch.isLetter || ch.isNumber {
+        cur.append(ch)
+      } else {
+        if !cur.isEmpty { out.append(cur) }
+        cur = ""
+        if ch == "-" || ch == "/" { out.append(String(ch)) }
+      }
+    }
+    if !cur.isEmpty { out.append(cur) }
+    return out
+  }
+
+  static let numberWords: [String: Int] = [
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "couple": 2, "few": 3, "several": 4, "half": 0,
+  ]
+
+  static let units: [String: Int] = [
+    "day": 1, "days": 1, "week": 7, "weeks": 7, "wk": 7, "wks": 7, "fortnight": 14,
+    "fortnights": 14, "month": 30, "months": 30, "year": 365, "years": 365,
+  ]
+
+  static let months: [String: Int] = [
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
+    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
+    "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12,
+    "dec": 12,
+  ]
+
+  static let weekdays: [String: Int] = [
+    "sunday": 0, "monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5,
+    "saturday": 6,
+  ]
+
+  static func number(_ w: String) -> Int? {
+    if let n = Int(w), n >= 0, n < 100_000 { return n }
+    return numberWords[w]
+  }
+
+  static func firstNumber(_ ws: [String]) -> Int? {
+    for w in ws { if let n = Int(w), n >= 0, n < 1_000_000 { return n } }
+    for w in ws where w != "a" && w != "an" { if let n = numberWords[w] { return n } }
+    return nil
+  }
+
+  static func ordinalDay(_ w: String) -> Int? {
+    var digits = w
+    for suffix in ["st", "nd", "rd", "th"] where w.hasSuffix(suffix) {
+      digits = String(w.dropLast(2))
+    }
+    guard let d = Int(digits), (1...31).contains(d) else { return nil }
+    return d
+  }
+
+  /// Days between a point in time the user names and `today`; nil when none is named.
+  ///
+  /// Understands "today", "yesterday", "the day before yesterday", "N days/weeks/months ago"
+  /// (numbers in digits or words, "a couple of", "a few"), "last week/month/year",
+  /// weekdays ("on Monday"), dates ("3 November", "November 3rd", "2026-11-03"), and a bare
+  /// number of days ("10"). A date later than today is taken as last year's.
+  public static func daysAgo(_ text: String, today: CivilDate) -> Int? {
+    let ws = words(text)
+    guard !ws.isEmpty else { return nil }
+    // ISO date.
+    for (i, w) in ws.enumerated() where w.count == 4 && Int(w) != nil {
+      if i + 4 < ws.count, ws[i + 1] == "-", ws[i + 3] == "-",
+        let date = CivilDate(iso: "\(w)-\(ws[i + 2])-\(ws[i + 4])")
+      {
+        return max(0, today.dayNumber - date.dayNumber)
+      }
+    }
+    // Day and month name, either order.
+    for (i, w) in ws.enumerated() {
+      guard let m = months[w] else { continue }
+      if w == "may" || w == "mar" {
+        // "may" is also a verb: require a day number next to it.
+        let hasDay =
+          (i > 0 && ordinalDay(ws[i - 1]) != nil) || (i + 1 < ws.count && ordinalDay(ws[i + 1]) != nil)
+        if !hasDay { continue }
+      }
+      var day: Int?
+      if i > 0, let d = ordinalDay(ws[i - 1]) {
+        day = d
+      } else if i > 1, ws[i - 1] == "of", let d = ordinalDay(ws[i - 2]) {
+        day = d
+      } else if i + 1 < ws.count, let d = ordinalDay(ws[i + 1]) {
+        day = d
+      }
+      guard let day else { continue }
+      var year = today.year
+      for w2 in ws.dropFirst(i) { if w2.count == 4, let y = Int(w2), y > 1970 { year = y } }
+      var date = CivilDate(year: year, month: m, day: min(day, CivilDate.daysIn(month: m, year: year)))
+      if date > today { date.year -= 1 }
+      return today.dayNumber - date.dayNumber
+    }
+    // Relative words.
+    if let i = ws.firstIndex(of: "yesterday") {
+      if i >= 2, ws[i - 1] == "before", ws[i - 2] == "day" { return 2 }
+      return 1
+    }
+    if ws.contains("today") || (ws.contains("just") && ws.contains("now"))
+      || ws.contains("tonight") || (ws.contains("this") && ws.contains("morning"))
+    {
+      return 0
+    }
+    // N units (ago).
+    for (i, w) in ws.enumerated() {
+      guard let unit = units[w] else { continue }
+      if i > 0 {
+        let prev = ws[i - 1]
+        if prev == "last" || prev == "past" || prev == "previous" {
+          // "last week", but not "in the last 3 days" (handled by the number below).
+          if i >= 2, number(ws[i - 2]) != nil, ws[i - 2] != "a" { return number(ws[i - 2]).map { $0 * unit } }
+          return unit
+        }
+        if prev == "of", i >= 3, ws[i - 2] == "couple" || ws[i - 2] == "few" {
+          return (numberWords[ws[i - 2]] ?? 1) * unit
+        }
+        if let n = number(prev) {
+          if prev == "half" { return unit / 2 }
+          // "one and a half weeks" → 1.5 units.
+          if i >= 4, ws[i - 2] == "half" || (ws[i - 1] == "half") {
+            return n * unit
+          }
+          return n * unit
+        }
+        if prev == "and", i >= 4, ws[i - 2] == "half" {
+          return unit + unit / 2
+        }
+      }
+      if w == "fortnight" { return 14 }
+    }
+    // Weekday.
+    for w in ws {
+      if let wd = weekdays[w] {
+        let diff = (today.weekday - wd + 7) % 7
+        return diff == 0 ? 7 : diff
+      }
+    }
+    // A bare number: "10", "about 10".
+    let filler: Set<String> = ["about", "around", "roughly", "maybe", "approximately", "like", "it", "was", "ago", "days", "day"]
+    let rest = ws.filter { !filler.contains($0) }
+    if rest.count == 1, let n = Int(rest[0]), n < 10_000 { return n }
+    return nil
+  }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import SupportBotKit
+
+struct Classify: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Show which intent a message gets, its entities, and why.")
+
+  @OptionGroup var bot: BotOptions
+
+  @Argument(help: "The message to classify.")
+  var text: String
+
+  @Flag(help: "Print JSON instead of text.")
+  var json = false
+
+  func run() throws {
+    let loaded = try bot.loadBot()
+    let engine = Engine(bot: loaded)
+    let redacted = engine.redact(text).text
+    let cls = engine.matcher.classify(redacted)
+    if json {
+      print(ExplainFormatter.json(cls))
+    } else {
+      print(ExplainFormatter.text(cls))
+    }
+  }
+}
