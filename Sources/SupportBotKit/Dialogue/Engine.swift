@@ -118,6 +118,7 @@ private struct Run {
     let intent = cls.intent
     for t in state.transitions where applies(t, intent: intent) {
       trace.steps.append("transition at \(t.location) → \(t.target)")
+      record(t, .on, flow: flow, state: state)
       s.fallbacks = 0
       take(t, from: flow)
       return
@@ -170,6 +171,7 @@ private struct Run {
     }
     if let d = state.fallback {
       trace.steps.append("no transition fits: default → \(d.target)")
+      record(d, .default, flow: flow, state: state)
       take(d, from: flow)
       return
     }
@@ -260,6 +262,7 @@ private struct Run {
     s.state = stateId
     s.tries = 0
     trace.steps.append("entered \(flow.id).\(stateId)")
+    trace.entered.append("\(flow.id).\(stateId)")
     sayLines(state.say, flowTitle: flow.title)
     if state.action == .handoff { handoff(reason: "flow", topic: flow.title) }
     if let t = state.next.first(where: { applies($0, intent: nil) }) {
@@ -269,6 +272,7 @@ private struct Run {
         return
       }
       trace.steps.append("next at \(t.location) → \(t.target)")
+      record(t, .next, flow: flow, state: state)
       take(t, from: flow, depth: depth + 1)
       return
     }
@@ -296,6 +300,15 @@ private struct Run {
       trace.steps.append("flow \(flow.id) ends")
       endFlow()
     }
+  }
+
+  mutating func record(
+    _ t: Transition, _ kind: TakenTransition.Kind, flow: Flow, state: FlowState
+  ) {
+    trace.transitions.append(
+      TakenTransition(
+        flow: flow.id, state: state.id, kind: kind, location: t.location,
+        target: t.target.description))
   }
 
   func applies(_ t: Transition, intent: String?) -> Bool {

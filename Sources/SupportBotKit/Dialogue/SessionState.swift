@@ -106,6 +106,10 @@ public struct Trace: Sendable {
   public var stateAfter: String?
   public var slotWrites: [SlotWrite] = []
   public var redacted: [Redactor.Kind] = []
+  /// States entered during the turn, as `flow.state`, in order.
+  public var entered: [String] = []
+  /// Transitions taken during the turn, in order (for coverage and assertions).
+  public var transitions: [TakenTransition] = []
   /// Human-readable steps, in order.
   public var steps: [String] = []
 }
@@ -119,4 +123,22 @@ public struct StepResult: Sendable {
   /// The best-matching intent for the message (nil for fallback and events).
   public var intent: String? { trace.classification?.intent }
   public var entities: [String: String] { trace.classification?.entities ?? [:] }
+}
+
+/// A transition the engine took: which one (by its location in the flow file) and where to.
+public struct TakenTransition: Sendable, Hashable, Codable {
+  public enum Kind: String, Sendable, Hashable, Codable {
+    /// From the state's `on:` list.
+    case on
+    /// From the state's `next:` list.
+    case next
+    /// The state's `default:`.
+    case `default`
+  }
+
+  public var flow: String
+  public var state: String
+  public var kind: Kind
+  public var location: SourceLocation
+  public var target: String
 }
