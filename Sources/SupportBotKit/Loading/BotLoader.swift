@@ -181,7 +181,7 @@ private struct Builder {
   }
 
   mutating func readIntents(_ node: Node, _ src: inout YAMLSource) {
-    guard let items = src.list(node, "intents") else { return }
+    guard let items = src.list(node, "intents", strict: true) else { return }
     let keys = [
       "id", "description", "priority", "patterns", "exclude", "examples", "counter_examples",
       "contextual",
@@ -196,9 +196,11 @@ private struct Builder {
       var examples: [Example] = []
       var counter: [Example] = []
       var contextual = false
+      var idGiven = false
       for (key, _, value) in map {
         switch key {
         case "id":
+          idGiven = true
           id = identifier(value, "intent id", &src)
         case "description": description = src.string(value, "description") ?? ""
         case "priority": priority = src.int(value, "priority") ?? 0
@@ -218,7 +220,7 @@ private struct Builder {
       }
       let loc = src.location(item)
       guard let id else {
-        src.error("an intent needs an `id`", at: item)
+        if !idGiven { src.error("an intent needs an `id`", at: item) }
         continue
       }
       if let prev = intentLocations[id] {
@@ -311,7 +313,7 @@ private struct Builder {
   }
 
   mutating func readFlows(_ node: Node, _ src: inout YAMLSource) {
-    guard let items = src.list(node, "flows") else { return }
+    guard let items = src.list(node, "flows", strict: true) else { return }
     for item in items {
       guard
         let map = src.mapping(

@@ -77,11 +77,11 @@ struct YAMLSource {
     return nil
   }
 
-  /// A list of nodes; a single scalar counts as a one-element list.
-  mutating func list(_ node: Node, _ what: String) -> [Node]? {
+  /// A list of nodes; a single scalar counts as a one-element list unless `strict`.
+  mutating func list(_ node: Node, _ what: String, strict: Bool = false) -> [Node]? {
     switch node {
     case .sequence(let seq): return Array(seq)
-    case .scalar: return [node]
+    case .scalar where !strict: return [node]
     default:
       error("\(what) must be a list", at: node)
       return nil
