@@ -70,4 +70,67 @@ public enum ExplainFormatter {
     else { return "{}" }
     return String(decoding: data, as: UTF8.self)
   }
+
+  // MARK: Whole turns
+
+  /// `flow.state`, or `idle` outside a flow.
+  static func place(_ flow: String?, _ state: String?) -> String {
+    guard let flow else { return "idle" }
+    return state.map { "\(flow).\($0)" } ?? flow
+  }
+
+  /// A turn's trace for people (`/why`): the classification, then the state before and after,
+  /// states entered, transitions taken, slots written and the engine's steps.
+  public static func text(_ trace: Trace) -> String {
+    var lines: [String] = []
+    if let t = trace.text { lines.append("message: \"\(t)\"") }
+    if !trace.redacted.isEmpty {
+      lines.append("redacted: " + trace.redacted.map(\.rawValue).joined(separator: ", "))
+    }
+    if let cls = trace.classification { lines.append(text(cls)) }
+    if !trace.expected.isEmpty {
+      lines.append("expected here: " + trace.expected.joined(separator: ", "))
+    }
+    lines.append(
+      "state: \(place(trace.flowBefore, trace.stateBefore)) → "
+        + place(trace.flowAfter, trace.stateAfter))
+    if !trace.entered.isEmpty { lines.append("entered: " + trace.entered.joined(separator: ", ")) }
+    for t in trace.transitions {
+      lines.append("transition: \(t.flow).\(t.state) \(t.kind.rawValue) → \(t.target) (\(t.location))")
+    }
+    for w in trace.slotWrites {
+      lines.append("slot: \(w.slot) = \"\(w.value)\" (from \(w.source))")
+    }
+    if !trace.steps.isEmpty { lines.append("steps:") }
+    for s in trace.steps { lines.append("  - \(s)") }
+    return lines.joined(separator: "\n")
+  }
+
+  /// The same data as a JSON-compatible dictionary (the protocol's `explain`).
+  public static func object(_ trace: Trace) -> [String: Any] {
+    var out: [String: Any] = [
+      "state_before": [
+        "flow": trace.flowBefore ?? NSNull(), "state": trace.stateBefore ?? NSNull(),
+      ] as [String: Any],
+      "state_after": [
+        "flow": trace.flowAfter ?? NSNull(), "state": trace.stateAfter ?? NSNull(),
+      ] as [String: Any],
+      "expected": trace.expected,
+      "entered": trace.entered,
+      "transitions": trace.transitions.map { t -> [String: Any] in
+        [
+          "flow": t.flow, "state": t.state, "kind": t.kind.rawValue,
+          "location": t.location.description, "target": t.target,
+        ]
+      },
+      "slot_writes": trace.slotWrites.map { w -> [String: Any] in
+        ["slot": w.slot, "value": w.value, "source": w.source]
+      },
+      "redacted": trace.redacted.map(\.rawValue),
+      "steps": trace.steps,
+    ]
+    out["text"] = trace.text ?? NSNull()
+    out["classification"] = trace.classification.map { object($0) } ?? NSNull()
+    return out
+  }
 }

@@ -1,0 +1,135 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Set from the SIGTERM handler; read by the loop between reads.
+nonisolated(unsafe) private var terminationRequested: sig_atomic_t = 0
+
+/// The `serve` I/O loop: reads a file descriptor in chunks, answers each line through a
+/// ``ProtocolServer``, and writes replies to another descriptor.
+///
+/// Replies are flushed whenever no more input is immediately available (so a client sending
+/// one line at a time gets each answer at once) and otherwise in blocks of about 64 KiB (so a
+/// file of many lines streams through quickly). At end of input or on SIGTERM, the lines
+/// already read are answered, output is flushed, and the loop returns.
+public enum ServeLoop {
+  /// How the loop ended.
+  public enum Outcome: Sendable, Equatable {
+    /// End of input (or SIGTERM): everything read was answered.
+    case finished
+    /// SIGTERM: lines read were answered; a partial last line was dropped.
+    case terminated
+    /// Standard output went away (a closed pipe).
+    case outputClosed
+    /// Reading failed with this errno.
+    case readFailed(Int32)
+  }
+
+  /// Makes SIGTERM end the loop gracefully and a closed output an error, not a crash.
+  public static func installSignalHandlers() {
+    signal(SIGPIPE, SIG_IGN)
+    var action = sigaction()
+    #if canImport(Darwin)
+      action.__sigaction_u.__sa_handler = { _ in terminationRequested = 1 }
+    #else
+      action.__sigaction_handler.sa_handler = { _ in terminationRequested = 1 }
+    #endif
+    sigemptyset(&action.sa_mask)
+    action.sa_flags = 0  // no SA_RESTART: a blocked read returns EINTR
+    sigaction(SIGTERM, &action, nil)
+  }
+
+  /// A monotonic clock in seconds, for idle expiry.
+  public static func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+  }
+
+  public static func run(
+    server: ProtocolServer, input: Int32 = 0, output: Int32 = 1,
+    clock: () -> Double = monotonicSeconds, today: () -> CivilDate
+  ) -> Outcome {
+    let chunkSize = 64 * 1024
+    let flushAt = 64 * 1024
+    var framer = LineFramer(maxLineBytes: server.options.maxLineBytes)
+    var out: [UInt8] = []
+    out.reserveCapacity(flushAt + 16 * 1024)
+    let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+    defer { buf.deallocate() }
+    var outcome = Outcome.finished
+
+    loop: while true {
+      if terminationRequested != 0 {
+        framer.discardPartialLine()
+        outcome = .terminated
+        break
+      }
+      if !out.isEmpty && !readable(input) {
+        guard flush(&out, to: output) else { return .outputClosed }
+      }
+      let n = read(input, buf.baseAddress, chunkSize)
+      if n < 0 {
+        if errno == EINTR { continue }
+        outcome = .readFailed(errno)
+        break
+      }
+      let now = clock()
+      let day = today()
+      if n == 0 {
+        framer.finish { line in answer(line, server, now, day, &out) }
+        break
+      }
+      let chunk = UnsafeBufferPointer(
+        start: buf.baseAddress?.assumingMemoryBound(to: UInt8.self), count: n)
+      framer.feed(chunk) { line in answer(line, server, now, day, &out) }
+      if out.count >= flushAt {
+        guard flush(&out, to: output) else { return .outputClosed }
+      }
+    }
+    guard flush(&out, to: output) else { return .outputClosed }
+    return outcome
+  }
+
+  private static func answer(
+    _ line: LineFramer.Line, _ server: ProtocolServer, _ now: Double, _ day: CivilDate,
+    _ out: inout [UInt8]
+  ) {
+    switch line {
+    case .line(let bytes): server.handle(line: bytes, now: now, today: day, into: &out)
+    case .tooLong(let prefix, let length):
+      server.handleTooLong(prefix: prefix, length: length, into: &out)
+    }
+  }
+
+  /// Whether a read would return at once (data, end of input or an error).
+  private static func readable(_ fd: Int32) -> Bool {
+    var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    return poll(&p, 1, 0) > 0
+  }
+
+  /// Writes all of `out`, retrying short writes; false if the output is gone.
+  private static func flush(_ out: inout [UInt8], to fd: Int32) -> Bool {
+    var ok = true
+    out.withUnsafeBytes { b in
+      var off = 0
+      while off < b.count {
+        let w = write(fd, b.baseAddress.map { $0 + off }, b.count - off)
+        if w < 0 {
+          if errno == EINTR { continue }
+          ok = false
+          return
+        }
+        off += w
+      }
+    }
+    out.removeAll(keepingCapacity: true)
+    return ok
+  }
+}
