@@ -20,9 +20,17 @@ let package = Package(
     ),
     // The only module that imports CPCRE2.
     .target(name: "PCRE2", dependencies: ["CPCRE2"]),
+    // libsqlite3 for durable sessions, found through pkg-config.
+    .systemLibrary(
+      name: "CSQLite",
+      pkgConfig: "sqlite3",
+      providers: [.apt(["libsqlite3-dev"])]
+    ),
+    // The only module that imports CSQLite.
+    .target(name: "SQLite", dependencies: ["CSQLite"]),
     .target(
       name: "SupportBotKit",
-      dependencies: ["PCRE2", .product(name: "Yams", package: "Yams")]
+      dependencies: ["PCRE2", "SQLite", .product(name: "Yams", package: "Yams")]
     ),
     .executableTarget(
       name: "supportbot",
@@ -32,6 +40,6 @@ let package = Package(
       ]
     ),
     .testTarget(name: "PCRE2Tests", dependencies: ["PCRE2"]),
-    .testTarget(name: "SupportBotKitTests", dependencies: ["SupportBotKit"]),
+    .testTarget(name: "SupportBotKitTests", dependencies: ["SupportBotKit", "SQLite"]),
   ]
 )

@@ -1,0 +1,9 @@
+#ifndef SUPPORTBOT_CSQLITE_SHIM_H
+#define SUPPORTBOT_CSQLITE_SHIM_H
+
+#include <sqlite3.h>
+
+/* SQLITE_TRANSIENT is a cast macro Swift cannot import: "copy the bytes before returning". */
+static inline sqlite3_destructor_type csqlite_transient(void) { return SQLITE_TRANSIENT; }
+
+#endif
