@@ -1,0 +1,86 @@
+// Fuzz target `protocol`: bytes as a stream of request lines through the line framer, the
+// request decoder, the engine (shipped bot) and the reply encoder.
+// Invariants: exactly one reply line per input line, each a JSON object with `id` and
+// `session`; the framer's chunking does not change the replies.
+import Foundation
+import SupportBotKit
+
+nonisolated(unsafe) private var server: ProtocolServer?
+nonisolated(unsafe) private var serverSmallLimits: ProtocolServer?
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzProtocol(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+  if server == nil {
+    let engine = Engine(bot: loadShippedBot())
+    server = ProtocolServer(engine: engine)
+    var small = ProtocolServer.Options()
+    small.maxLineBytes = 96
+    small.maxDepth = 4
+    small.maxSessions = 3
+    small.maxSessionBytes = 8
+    serverSmallLimits = ProtocolServer(engine: engine, options: small)
+  }
+  guard let server, let serverSmallLimits else { return 0 }
+  let bytes = fuzzBytes(data, size)
+  let expected = expectedLines(bytes)
+  let today = CivilDate(year: 2026, month: 11, day: 29)
+
+  // Whole input as one chunk, then in chunks of a size taken from the input.
+  let whole = run(server, bytes, chunk: max(1, bytes.count), today: today)
+  check(whole, expected, bytes)
+  let chunk = 1 + Int(bytes.first ?? 0) % 17
+  let pieces = run(server, bytes, chunk: chunk, today: today)
+  if pieces != whole {
+    // Sessions carry over between the runs, so only the shape must agree.
+    check(pieces, expected, bytes)
+  }
+  check(run(serverSmallLimits, bytes, chunk: chunk, today: today), expected, bytes)
+  return 0
+}
+
+/// Lines a stream holds: one per newline, plus a last one without a newline.
+private func expectedLines(_ bytes: [UInt8]) -> Int {
+  let newlines = bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+  return newlines + ((bytes.last.map { $0 != 0x0A } ?? false) ? 1 : 0)
+}
+
+private func run(_ server: ProtocolServer, _ bytes: [UInt8], chunk: Int, today: CivilDate)
+  -> [UInt8]
+{
+  var framer = LineFramer(maxLineBytes: server.options.maxLineBytes)
+  var out: [UInt8] = []
+  let answer = { (line: LineFramer.Line) in
+    switch line {
+    case .line(let b): server.handle(line: b, now: 0, today: today, into: &out)
+    case .tooLong(let prefix, let length):
+      server.handleTooLong(prefix: prefix, length: length, into: &out)
+    }
+  }
+  bytes.withUnsafeBufferPointer { all in
+    var i = 0
+    while i < all.count {
+      let n = min(chunk, all.count - i)
+      framer.feed(UnsafeBufferPointer(rebasing: all[i..<(i + n)]), answer)
+      i += n
+    }
+  }
+  framer.finish(answer)
+  return out
+}
+
+private func check(_ out: [UInt8], _ expected: Int, _ input: [UInt8]) {
+  let lines = out.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
+  if lines.count != expected || out.last.map({ $0 != 0x0A }) ?? (expected != 0) {
+    fuzzFailure("\(expected) input line(s) but \(lines.count) reply line(s)")
+  }
+  for line in lines {
+    guard let object = try? JSONSerialization.jsonObject(with: Data(line), options: [])
+      as? [String: Any]
+    else {
+      fuzzFailure("a reply is not a JSON object: \(String(decoding: line, as: UTF8.self))")
+    }
+    if object["id"] == nil || object["session"] == nil {
+      fuzzFailure("a reply lacks id or session: \(String(decoding: line, as: UTF8.self))")
+    }
+  }
+}
