@@ -181,6 +181,9 @@ public struct RequestDecoder: Sendable {
       return .failure(RequestFailure(error, id: id, session: session))
     }
     if badUTF8 != nil { return utf8Failure(id: id, session: session) }
+    let request = Request(id: id, session: session, input: .start, explain: explain)
+    // A well-formed object without `session` speaks for the default session.
+    if seen & 2 == 0 { session = ProtocolServer.defaultSession }
     if let firstError { return .failure(RequestFailure(firstError, id: id, session: session)) }
 
     let input: Turn.Input
@@ -211,7 +214,9 @@ public struct RequestDecoder: Sendable {
             id: id, session: session))
       }
     }
-    return .success(Request(id: id, session: session, input: input, explain: explain))
+    var result = request
+    result.input = input
+    return .success(result)
   }
 
   /// Decodes a line given as bytes (convenience for tests and small callers).

@@ -1,0 +1,157 @@
+import ArgumentParser
+import Foundation
+import SupportBotKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Whether Ctrl-C should print a newline before leaving (only on a terminal).
+nonisolated(unsafe) private var interruptNewline: sig_atomic_t = 0
+
+struct Chat: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Talk to the bot in the terminal (type /help for commands).",
+    discussion: """
+      On a terminal: a prompt, coloured replies (unless NO_COLOR is set) wrapped to the \
+      window. Piped: plain lines in, the bot's replies out, nothing else on stdout.
+      """)
+
+  @OptionGroup var bot: BotOptions
+
+  @Option(help: "Start inside this flow (at its start state, or --state).")
+  var flow: String?
+
+  @Option(help: "Start at this state of --flow.")
+  var state: String?
+
+  @Option(name: .customLong("slot"), help: "Set a slot before the first message: NAME=VALUE (repeatable).")
+  var slots: [String] = []
+
+  @Option(
+    name: .customLong("today"), help: "Date the conversation happens on, YYYY-MM-DD (default: today, UTC).")
+  var date: String?
+
+  func validate() throws {
+    for s in slots where ChatSession.parseSlot(s) == nil {
+      throw ValidationError("--slot expects NAME=VALUE, got \"\(s)\"")
+    }
+    if let date, CivilDate(iso: date) == nil {
+      throw ValidationError("--today must be a date like 2025-03-14")
+    }
+  }
+
+  func run() throws {
+    let loaded = try bot.loadBot()
+    var start = ChatSession.Start(
+      platform: bot.platform, today: date.flatMap { CivilDate(iso: $0) } ?? today(),
+      flow: flow, state: state)
+    for s in slots {
+      if let (k, v) = ChatSession.parseSlot(s) { start.slots[k] = v }
+    }
+    let chat: ChatSession
+    do {
+      chat = try ChatSession(engine: Engine(bot: loaded), start: start)
+    } catch {
+      stderr("supportbot chat: \(error.description)")
+      throw ExitCode(1)
+    }
+    let terminal = Terminal()
+    if terminal.interactive {
+      interruptNewline = 1
+      print(terminal.paint("supportbot chat: type /help for commands, /quit or Ctrl-D to leave", .info))
+    }
+    // Ctrl-C leaves cleanly (exit 0), like Ctrl-D.
+    signal(SIGINT) { _ in
+      if interruptNewline != 0 { _ = write(1, "\n", 1) }
+      _exit(0)
+    }
+    terminal.show(chat.open())
+    while true {
+      if terminal.interactive { terminal.prompt() }
+      guard let line = readLine(strippingNewline: true) else {
+        if terminal.interactive { print("") }
+        return
+      }
+      let outputs = chat.handle(line)
+      if outputs.contains(.quit) { return }
+      terminal.show(outputs)
+    }
+  }
+}
+
+/// How chat writes to this terminal (or pipe).
+private struct Terminal {
+  /// Both ends are a terminal: prompt and decorate.
+  let interactive: Bool
+  let colour: Bool
+  let width: Int
+
+  init() {
+    let outTTY = isatty(1) != 0
+    interactive = outTTY && isatty(0) != 0
+    let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+    colour = outTTY && !noColor
+    var size = winsize()
+    if outTTY, ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 {
+      width = Int(size.ws_col)
+    } else if let c = ProcessInfo.processInfo.environment["COLUMNS"].flatMap({ Int($0) }), c > 0 {
+      width = c
+    } else {
+      width = 80
+    }
+  }
+
+  func paint(_ s: String, _ style: TerminalText.Style) -> String {
+    TerminalText.paint(s, style, colour: colour)
+  }
+
+  func prompt() {
+    FileHandle.standardOutput.write(Data(paint("you › ", .user).utf8))
+  }
+
+  func show(_ outputs: [ChatSession.Output]) {
+    for o in outputs {
+      switch o {
+      case .replies(let replies):
+        for r in replies {
+          let clean = TerminalText.sanitize(r)
+          if interactive {
+            let lines = TerminalText.wrap(
+              clean, width: width - 1, firstPrefix: "bot › ", prefix: "      ")
+            for (n, l) in lines.enumerated() {
+              if n == 0 {
+                print(paint("bot ›", .bot) + " " + paint(String(l.dropFirst(6)), .bot))
+              } else {
+                print(paint(l, .bot))
+              }
+            }
+          } else {
+            print(clean)
+          }
+        }
+      case .action(let a):
+        let clean = TerminalText.sanitize(a)
+        if interactive { print(paint("      [\(clean)]", .action)) } else { stderr("[\(clean)]") }
+      case .info(let text):
+        let clean = TerminalText.sanitize(text)
+        print(interactive ? paint(clean, .info) : clean)
+      case .error(let text):
+        let clean = TerminalText.sanitize(text)
+        if interactive { print(paint(clean, .error)) } else { stderr(clean) }
+      case .save(let path, let transcript):
+        let shown = TerminalText.sanitize(path, keepNewlines: false)
+        do {
+          try transcript.write(toFile: path, atomically: true, encoding: .utf8)
+          let note = "saved the conversation to \(shown)"
+          if interactive { print(paint(note, .info)) } else { stderr(note) }
+        } catch {
+          let note = "could not write \(shown): \(error.localizedDescription)"
+          if interactive { print(paint(note, .error)) } else { stderr(note) }
+        }
+      case .quit:
+        return
+      }
+    }
+  }
+}

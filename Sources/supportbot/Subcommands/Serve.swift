@@ -1,0 +1,59 @@
+import ArgumentParser
+import SupportBotKit
+
+struct Serve: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Answer JSON requests, one per line on stdin, with one JSON reply per line.",
+    discussion: "README.md (\"The JSON protocol\") documents requests, replies and error codes.")
+
+  @OptionGroup var bot: BotOptions
+
+  @Option(help: "Longest request line in bytes; longer lines get a line_too_long error.")
+  var maxLineBytes = 64 * 1024
+
+  @Option(help: "Most sessions kept at once; the least recently used is dropped beyond it.")
+  var maxSessions = 100_000
+
+  @Option(help: "Seconds a session may stay idle before it is forgotten.")
+  var idleTimeout: Double = 30 * 60
+
+  @Option(help: "Deepest nesting of arrays and objects accepted in a request.")
+  var maxDepth = 32
+
+  @Option(
+    name: .customLong("today"),
+    help: "Date the conversations happen on, YYYY-MM-DD (default: today, UTC).")
+  var date: String?
+
+  func validate() throws {
+    guard maxLineBytes > 0 else { throw ValidationError("--max-line-bytes must be positive") }
+    guard maxSessions > 0 else { throw ValidationError("--max-sessions must be positive") }
+    guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") }
+    guard maxDepth > 0 else { throw ValidationError("--max-depth must be positive") }
+    if let date, CivilDate(iso: date) == nil {
+      throw ValidationError("--today must be a date like 2025-03-14")
+    }
+  }
+
+  func run() throws {
+    let loaded = try bot.loadBot()
+    var options = ProtocolServer.Options()
+    options.maxLineBytes = maxLineBytes
+    options.maxSessions = maxSessions
+    options.idleSeconds = idleTimeout
+    options.maxDepth = maxDepth
+    let server = ProtocolServer(engine: Engine(bot: loaded), options: options)
+    let fixed = date.flatMap { CivilDate(iso: $0) }
+    ServeLoop.installSignalHandlers()
+    switch ServeLoop.run(server: server, today: { fixed ?? today() }) {
+    case .finished, .terminated:
+      return
+    case .outputClosed:
+      stderr("supportbot serve: standard output was closed")
+      throw ExitCode(1)
+    case .readFailed(let code):
+      stderr("supportbot serve: reading standard input failed (errno \(code))")
+      throw ExitCode(1)
+    }
+  }
+}
