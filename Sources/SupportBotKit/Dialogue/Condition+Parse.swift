@@ -1,11 +1,28 @@
 import Foundation
 
-/// Parses slot conditions: `days > 30`, `detail == email`, `method is set`, joined by `and`.
+/// Parses slot conditions: `days > 30`, `detail == email`, `method is set`, joined by `and`;
+/// alternatives joined by `or` (which binds looser than `and`).
 enum ConditionParser {
   struct Failure: Error {
     let message: String
     /// Byte offset into the condition text.
     let offset: Int
+  }
+
+  /// Parses `A or B or C` into one condition per alternative (each may use `and`). A transition
+  /// with alternatives is taken when any of them holds.
+  static func parseAlternatives(_ text: String) throws(Failure) -> [Condition] {
+    var out: [Condition] = []
+    var offset = 0
+    for part in text.components(separatedBy: " or ") {
+      do {
+        out.append(try parse(part))
+      } catch {
+        throw Failure(message: error.message, offset: offset + error.offset)
+      }
+      offset += part.utf8.count + 4
+    }
+    return out
   }
 
   static func parse(_ text: String) throws(Failure) -> Condition {

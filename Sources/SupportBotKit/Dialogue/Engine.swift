@@ -19,8 +19,12 @@ public struct Engine {
   }
 
   /// Redacts secrets from text the way the engine does before matching.
+  ///
+  /// The text is normalised first (typographic dashes and spaces, zero-width characters), so a
+  /// card number written with `‐` or a zero-width space cannot slip past the redactor and then
+  /// reappear, joined up, in the normalised text the matcher and the trace keep.
   public func redact(_ text: String) -> (text: String, kinds: [Redactor.Kind]) {
-    redactor.redact(text)
+    redactor.redact(bot.normalizer.normalize(text))
   }
 
   /// Advances one conversation by one turn.
@@ -59,6 +63,11 @@ private struct Run {
   var replies: [String] = []
   var actions: [Action] = []
   var trace = Trace()
+  /// The (redacted, normalised) message that started a flow during this turn: it is offered as
+  /// the answer to each question the flow asks on the way in.
+  var trigger: String?
+  /// States already offered `trigger` this turn (`flow.state`), so it answers each at most once.
+  var offered: Set<String> = []
 
   init(engine: Engine, session: SessionState, today: CivilDate) {
     self.engine = engine
@@ -244,6 +253,8 @@ private struct Run {
 
   mutating func startFlow(_ flow: Flow, cls: Classification) {
     s.flow = flow.id
+    trigger = cls.intent == nil ? nil : cls.normalized
+    offered = []
     // Entities of the triggering message become slots of the same name.
     for (name, value) in cls.entities {
       s.slots[name] = Int(value).map(SlotValue.number) ?? .string(value.lowercased())
@@ -276,11 +287,55 @@ private struct Run {
       take(t, from: flow, depth: depth + 1)
       return
     }
+    if let t = answerFromTrigger(flow, state) {
+      take(t, from: flow, depth: depth + 1)
+      return
+    }
     if let ask = state.ask { replies.append(render(ask, flowTitle: flow.title)) }
     if state.isTerminal {
       trace.steps.append("\(flow.id).\(stateId) is final: flow ends")
       endFlow()
     }
+  }
+
+  /// Whether the message that started the flow already answers `state`'s question ("turn on
+  /// two-factor by SMS" answers "on or off?" and then "SMS or email?").
+  ///
+  /// The message is classified again with the state's expectations and the state's slots are
+  /// filled from it. An `on:` transition is taken when it names a contextual intent without a
+  /// response of its own (so `yes`/`no` never count) that wins, or when it has no intent and its
+  /// condition holds thanks to a slot just filled from the message. Each state is offered the
+  /// message once per turn; `default:` and re-prompts never apply.
+  mutating func answerFromTrigger(_ flow: Flow, _ state: FlowState) -> Transition? {
+    guard let text = trigger, !state.transitions.isEmpty else { return nil }
+    let key = "\(flow.id).\(state.id)"
+    guard !offered.contains(key) else { return nil }
+    offered.insert(key)
+    let cls = engine.matcher.classify(text, expected: state.expectedIntents)
+    let before = s.slots
+    fillSlots(state, cls: cls, text: cls.normalized)
+    let filled = Set(s.slots.keys.filter { s.slots[$0] != before[$0] })
+    var answer: String?
+    if let w = cls.winner, w.expected, bot.responses[w.intent] == nil,
+      bot.intent(w.intent)?.contextual == true
+    {
+      answer = w.intent
+    }
+    for t in state.transitions {
+      if t.intents.isEmpty {
+        guard let c = t.condition, c.holds(s.slots), !filled.isDisjoint(with: c.slots) else {
+          continue
+        }
+      } else {
+        guard let answer, t.intents.contains(answer) else { continue }
+        if let c = t.condition, !c.holds(s.slots) { continue }
+      }
+      trace.steps.append(
+        "the message that started \(flow.id) answers \(state.id): \(answer ?? "slots") → \(t.target)")
+      record(t, .on, flow: flow, state: state)
+      return t
+    }
+    return nil
   }
 
   mutating func take(_ t: Transition, from flow: Flow, depth: Int = 0) {

@@ -489,7 +489,7 @@ private struct Builder {
       guard let map = src.mapping(item, "a transition", allowed: ["intent", "if", "to", "set"])
       else { continue }
       var intents: [String] = []
-      var condition: Condition?
+      var conditions: [Condition?] = [nil]
       var to: Target?
       var set: [String: SlotValue] = [:]
       for (key, _, value) in map {
@@ -502,7 +502,7 @@ private struct Builder {
         case "if":
           if let s = src.string(value, "condition") {
             do {
-              condition = try ConditionParser.parse(s)
+              conditions = try ConditionParser.parseAlternatives(s)
             } catch {
               src.error("bad condition: \(error.message)", at: src.location(ofByte: error.offset, in: value))
             }
@@ -523,10 +523,13 @@ private struct Builder {
         src.error("a transition needs `to` (a state, `flow:ID` or `end`)", at: item)
         continue
       }
-      out.append(
-        Transition(
-          intents: intents, condition: condition, target: to, set: set,
-          location: src.location(item)))
+      // `if: A or B` becomes one transition per alternative, in order, at the same location.
+      for condition in conditions {
+        out.append(
+          Transition(
+            intents: intents, condition: condition, target: to, set: set,
+            location: src.location(item)))
+      }
     }
     return out
   }
