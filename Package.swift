@@ -41,5 +41,7 @@ let package = Package(
     ),
     .testTarget(name: "PCRE2Tests", dependencies: ["PCRE2"]),
     .testTarget(name: "SupportBotKitTests", dependencies: ["SupportBotKit", "SQLite"]),
+    // One test case per file in Transcripts/.
+    .testTarget(name: "TranscriptTests", dependencies: ["SupportBotKit"]),
   ]
 )

@@ -9,6 +9,6 @@ struct SupportBotCommand: ParsableCommand {
       Every command loads a bot from a directory of YAML files (default: ./Intents, or the \
       shipped bot). See README.md for the file formats and the JSON protocol.
       """,
-    subcommands: [Classify.self]
+    subcommands: [Classify.self, Test.self, Check.self, Chat.self, Serve.self]
   )
 }

@@ -17,6 +17,8 @@ public struct Transcript: Sendable {
   public var startFlow: String?
   public var startState: String?
   public var startSlots: [String: SlotValue]
+  /// Line of the `start:` header, for errors about an unknown flow or state.
+  public var startLine: Int?
   public var turns: [TranscriptTurn]
 
   /// The date a transcript without `today:` uses, so relative dates replay the same.

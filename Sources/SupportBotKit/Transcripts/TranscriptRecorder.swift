@@ -7,18 +7,20 @@
 /// the same kind, so the replay still triggers the sensitive-data handling.
 public enum TranscriptRecorder {
   /// Fake values, one per kind of secret, that the redactor recognises like the real thing.
-  static let standIns: [String] = ["4111 1111 1111 1111", "not-a-real-secret", "123456"]
+  static let standIns: [String] = ["4111 1111 1111 1111", "fake-secret-1", "123456"]
 
   public static func render(_ log: ConversationLog) -> String {
     render(log, title: nil)
   }
 
-  /// Renders `log` with a title (default "Recorded conversation").
-  public static func render(_ log: ConversationLog, title: String?) -> String {
+  /// Renders `log` with a title (default "Recorded conversation") and tags.
+  public static func render(_ log: ConversationLog, title: String?, tags: [String] = []) -> String
+  {
     var out: [String] = []
     out.append("# Recorded with /save. Replies are exact: loosen incidental wording with")
     out.append("# <~ (contains), </ regex / or <* (anything) — see the README's Transcripts section.")
     out.append("title: " + oneLine(title ?? "Recorded conversation"))
+    if !tags.isEmpty { out.append("tags: " + tags.joined(separator: ", ")) }
     out.append("today: \(log.today)")
     if let platform = log.platform { out.append("platform: " + oneLine(platform)) }
     if let flow = log.startFlow {

@@ -1,0 +1,39 @@
+import Foundation
+import SupportBotKit
+import Testing
+
+/// Every `.convo` file in `Transcripts/` is its own test case, replayed against the shipped bot
+/// in `Intents/` exactly as `supportbot test` does.
+@Suite struct TranscriptFileTests {
+  /// The repository root, found from this file's path.
+  static let root = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+  /// Transcript paths relative to the root (what the test names show).
+  static let files: [String] = {
+    let dir = root.appendingPathComponent("Transcripts").path
+    let all = (try? TranscriptSuite.files(in: [dir])) ?? []
+    return all.map { String($0.dropFirst(root.path.count + 1)) }
+  }()
+
+  static let bot: Result<Bot, BotLoadError> = {
+    do throws(BotLoadError) {
+      return .success(try BotLoader.load(directory: root.appendingPathComponent("Intents").path))
+    } catch {
+      return .failure(error)
+    }
+  }()
+
+  @Test("the shipped transcripts exist") func thereAreTranscripts() {
+    #expect(Self.files.count >= 1, "no .convo files under Transcripts/")
+  }
+
+  @Test("transcript replays green", arguments: files)
+  func replays(_ file: String) throws {
+    let bot = try Self.bot.get()
+    var coverage: TranscriptCoverage? = nil
+    let (_, outcome) = TranscriptRunner(bot: bot).run(
+      file: Self.root.appendingPathComponent(file).path, coverage: &coverage)
+    #expect(outcome.passed, "\n\(outcome.report)")
+  }
+}
