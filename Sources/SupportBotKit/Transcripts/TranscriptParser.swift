@@ -246,7 +246,13 @@ private struct Parser {
     }
   }
 
-  mutating func keyValue(_ s: Substring, line n: Int, column col: Int) {
+  mutating func keyValue(_ line: Substring, line n: Int, column col: Int) {
+    // `key: value  # comment`: a ` #` ends the value on header and assertion lines.
+    var s = line
+    if let hash = s.range(of: " #") ?? s.range(of: "\t#") {
+      s = s[..<hash.lowerBound]
+      while s.last == " " || s.last == "\t" { s = s.dropLast() }
+    }
     let key: Substring
     let value: Substring
     let valueCol: Int
