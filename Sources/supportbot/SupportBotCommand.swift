@@ -9,6 +9,9 @@ struct SupportBotCommand: ParsableCommand {
       Every command loads a bot from a directory of YAML files (default: ./Intents, or the \
       shipped bot). See README.md for the file formats and the JSON protocol.
       """,
-    subcommands: [Classify.self, Test.self, Check.self, Chat.self, Serve.self]
+    subcommands: [
+      Classify.self, Test.self, Check.self, Chat.self, Serve.self, Explain.self, Graph.self,
+      Patterns.self,
+    ]
   )
 }

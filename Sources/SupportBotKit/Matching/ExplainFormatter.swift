@@ -25,6 +25,15 @@ public enum ExplainFormatter {
       if c.expected { line += " expected" }
       lines.append(line)
       lines.append("      pattern \(c.best.location): \(c.best.source)")
+      if !c.captures.isEmpty {
+        let e = c.captures.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }
+        lines.append("      captures: " + e.joined(separator: " "))
+      }
+      for h in c.hits where h.index != c.best.index {
+        lines.append(
+          "      also matched \(h.location): \(h.source) (span=\(h.span.lowerBound)..<\(h.span.upperBound)"
+            + " \"\(h.text)\")")
+      }
       if let x = c.excludedBy {
         lines.append("      excluded by \(x.location): \(x.source) (matched \"\(x.text)\")")
       }
@@ -53,6 +62,12 @@ public enum ExplainFormatter {
         "span": [c.best.span.lowerBound, c.best.span.upperBound],
         "matched": c.best.text,
         "captures": c.captures,
+        "hits": c.hits.map { h -> [String: Any] in
+          [
+            "pattern": h.source, "location": h.location.description,
+            "span": [h.span.lowerBound, h.span.upperBound], "matched": h.text,
+          ]
+        },
       ]
       if let x = c.excludedBy {
         o["excluded_by"] = ["pattern": x.source, "location": x.location.description, "matched": x.text]
@@ -63,10 +78,13 @@ public enum ExplainFormatter {
     return out
   }
 
-  public static func json(_ cls: Classification) -> String {
+  public static func json(_ cls: Classification) -> String { json(object(cls)) }
+
+  /// One line of JSON with sorted keys, for an ``object(_:)`` result with fields added.
+  public static func json(_ object: [String: Any]) -> String {
     guard
       let data = try? JSONSerialization.data(
-        withJSONObject: object(cls), options: [.sortedKeys, .withoutEscapingSlashes])
+        withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
     else { return "{}" }
     return String(decoding: data, as: UTF8.self)
   }
