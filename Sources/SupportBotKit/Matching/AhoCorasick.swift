@@ -1,0 +1,129 @@
+/// A multi-literal searcher over bytes that ignores ASCII case: one pass over a message finds
+/// every literal it contains, however many there are.
+///
+/// Built as a full DFA over a reduced alphabet (bytes that occur in no literal share one
+/// class; `A`–`Z` share their lower-case letter's class), so the scan is one table look-up per
+/// byte. Literals are ASCII and compared case-insensitively for ASCII letters only.
+public struct AhoCorasick: Sendable {
+  /// Byte → alphabet class.
+  private let classes: [UInt8]
+  private let classCount: Int
+  /// `delta[state * classCount + class]` → next state.
+  private let delta: [Int32]
+  /// Literals that end at each state (its own and those of its suffixes):
+  /// `outputs[outputStart[s] ..< outputStart[s + 1]]`.
+  private let outputStart: [Int32]
+  private let outputs: [Int32]
+  /// The literals, folded to lower case.
+  public let literals: [[UInt8]]
+
+  public var stateCount: Int { outputStart.count - 1 }
+
+  /// Builds the automaton. Empty literals are ignored (they never report).
+  public init(literals: [[UInt8]]) {
+    let folded = literals.map { $0.map(Self.fold) }
+    self.literals = folded
+    var classes = [UInt8](repeating: 0, count: 256)
+    var next: UInt8 = 1
+    for lit in folded {
+      for b in lit where classes[Int(b)] == 0 {
+        classes[Int(b)] = next
+        next &+= 1
+      }
+    }
+    for b in UInt8(ascii: "A")...UInt8(ascii: "Z") { classes[Int(b)] = classes[Int(b + 0x20)] }
+    let k = Int(next)
+    self.classCount = k
+    self.classes = classes
+
+    // Trie.
+    var goto: [[Int32]] = [[Int32](repeating: -1, count: k)]
+    var own: [[Int32]] = [[]]
+    for (id, lit) in folded.enumerated() where !lit.isEmpty {
+      var s = 0
+      for b in lit {
+        let c = Int(classes[Int(b)])
+        if goto[s][c] < 0 {
+          goto[s][c] = Int32(goto.count)
+          goto.append([Int32](repeating: -1, count: k))
+          own.append([])
+        }
+        s = Int(goto[s][c])
+      }
+      own[s].append(Int32(id))
+    }
+    // Breadth-first: failure links, full transitions and inherited outputs.
+    let n = goto.count
+    var fail = [Int](repeating: 0, count: n)
+    var delta = [Int32](repeating: 0, count: n * k)
+    var out = own
+    var queue: [Int] = []
+    for c in 0..<k {
+      let t = goto[0][c]
+      if t >= 0 {
+        delta[c] = t
+        fail[Int(t)] = 0
+        queue.append(Int(t))
+      } else {
+        delta[c] = 0
+      }
+    }
+    var head = 0
+    while head < queue.count {
+      let s = queue[head]
+      head += 1
+      out[s].append(contentsOf: out[fail[s]].filter { !out[s].contains($0) })
+      for c in 0..<k {
+        let t = goto[s][c]
+        if t >= 0 {
+          fail[Int(t)] = Int(delta[fail[s] * k + c])
+          delta[s * k + c] = t
+          queue.append(Int(t))
+        } else {
+          delta[s * k + c] = delta[fail[s] * k + c]
+        }
+      }
+    }
+    self.delta = delta
+    var start: [Int32] = [0]
+    var flat: [Int32] = []
+    for o in out {
+      flat.append(contentsOf: o.sorted())
+      start.append(Int32(flat.count))
+    }
+    self.outputStart = start
+    self.outputs = flat
+  }
+
+  @inline(__always) static func fold(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b | 0x20 : b }
+
+  /// Calls `found` with the id of every literal occurrence in `text` (an id may repeat).
+  @inline(__always)
+  public func scan(_ text: UnsafeBufferPointer<UInt8>, _ found: (Int) -> Void) {
+    classes.withUnsafeBufferPointer { cls in
+      delta.withUnsafeBufferPointer { d in
+        outputStart.withUnsafeBufferPointer { os in
+          var s = 0
+          for b in text {
+            s = Int(d[s &* classCount &+ Int(cls[Int(b)])])
+            let lo = Int(os[s])
+            let hi = Int(os[s &+ 1])
+            if lo != hi {
+              for j in lo..<hi { found(Int(outputs[j])) }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Ids of the distinct literals in `text`, in order of first occurrence (for tests).
+  public func literalsFound(in text: String) -> [Int] {
+    var seen: [Int] = []
+    let bytes = Array(text.utf8)
+    bytes.withUnsafeBufferPointer { buf in
+      scan(buf) { id in if !seen.contains(id) { seen.append(id) } }
+    }
+    return seen
+  }
+}

@@ -1,0 +1,296 @@
+import PCRE2
+import Testing
+
+@testable import SupportBotKit
+
+/// The prefilter must never change a result: it may only skip patterns that cannot match.
+@Suite struct PrefilterTests {
+  // MARK: Literal extraction
+
+  @Test(arguments: [
+    (#"\b(delete|close)\b.{0,30}\baccount\b"#, #"(("close" OR "delete") AND "account")"#),
+    ("colou?r", #"("color" OR "colour")"#),
+    ("organi[sz]e", #"("organise" OR "organize")"#),
+    ("ORGANI[SZ]E", #"("organise" OR "organize")"#),
+    ("(?i)Hello", #""hello""#),
+    ("hello(?=world)", #""hello""#),
+    ("(?<who>me|you) there", #"("me there" OR "you there")"#),
+    (#"(?:\W+\w+){0,4}?\W+email\b"#, #""email""#),
+    ("(ab)+c", #""ab""#),
+    (#"log ?in\.\*"#, #"("log in.*" OR "login.*")"#),
+    ("caf\u{E9} au lait", #"("caf" AND " au lait")"#),
+    (#"^\d{6}$"#, "any"),
+    ("a*", "any"),
+    ("(?x) a b", "any"),
+    (#"\Qab\E"#, "any"),
+    (#"\x41bc"#, "any"),
+    ("hi|.", "any"),
+    ("(?(1)a|b)", "any"),
+    ("(*UCP)hello", "any"),
+    ("ab{,3}", "any"),
+    (#"[^a]bc|[\w]de"#, #"("bc" OR "de")"#),
+    ("x{2,}yz", #""yz""#),
+  ])
+  func extractsLiterals(pattern: String, expected: String) {
+    #expect(LiteralExtractor.requirement(for: pattern).description == expected)
+  }
+
+  // MARK: Aho-Corasick
+
+  @Test func ahoCorasickFindsEveryLiteralIgnoringASCIICase() {
+    var g = SplitMix64(seed: 3)
+    let alphabet = Array("abcAB c'-é".utf8)
+    for _ in 0..<200 {
+      let literals: [[UInt8]] = (0..<Int.random(in: 1...12, using: &g)).map { _ in
+        (0..<Int.random(in: 1...4, using: &g)).map { _ in
+          AhoCorasick.fold(alphabet[Int.random(in: 0..<alphabet.count, using: &g)])
+        }
+      }
+      let ac = AhoCorasick(literals: literals)
+      for _ in 0..<20 {
+        let text = (0..<Int.random(in: 0...30, using: &g)).map { _ in
+          alphabet[Int.random(in: 0..<alphabet.count, using: &g)]
+        }
+        var found = Set<Int>()
+        text.withUnsafeBufferPointer { buf in ac.scan(buf) { found.insert($0) } }
+        let folded = text.map(AhoCorasick.fold)
+        for (id, lit) in literals.enumerated() {
+          let present = Self.contains(folded, lit)
+          #expect(found.contains(id) == present, "\(lit) in \(text)")
+        }
+      }
+    }
+  }
+
+  static func contains(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
+    guard needle.count <= hay.count else { return false }
+    for i in 0...(hay.count - needle.count) where Array(hay[i..<i + needle.count]) == needle {
+      return true
+    }
+    return false
+  }
+
+  // MARK: Soundness on random patterns
+
+  /// Random patterns from a grammar covering alternation, groups, quantifiers, classes,
+  /// escapes, anchors and lookarounds; random subjects from the same vocabulary in mixed case
+  /// (with the two non-ASCII characters that match `k` and `s` caselessly). Whenever PCRE2
+  /// matches, the prefilter must have let the pattern through.
+  @Test func neverRejectsAPatternThatMatches() throws {
+    var g = SplitMix64(seed: 11)
+    let words = ["ac", "ab", "bc", "key", "ski", "ok", "s", "k", "a b", "c-d", "x.y", "é", "🙂"]
+    func atom(_ depth: Int) -> String {
+      switch Int.random(in: 0..<12, using: &g) {
+      case 0 where depth < 3:
+        let n = Int.random(in: 1...3, using: &g)
+        let alts = (0..<n).map { _ in seq(depth + 1) }.joined(separator: "|")
+        return ["(", "(?:", "(?<n\(depth)x>", "(?i:", "(?=", "(?!", "(?<=", "(?>"][
+          Int.random(in: 0..<8, using: &g)] + alts + ")"
+      case 1: return ["[abc]", "[a-c]", "[^a]", "[ks]", "[A-Z]", "[\\w.]", "[é]", "[]a]"][
+          Int.random(in: 0..<8, using: &g)]
+      case 2: return ["\\b", "\\B", "^", "$", "\\w", "\\W", "\\s", "\\d", ".", "\\.", "\\-"][
+          Int.random(in: 0..<11, using: &g)]
+      default: return words[Int.random(in: 0..<words.count, using: &g)]
+      }
+    }
+    func seq(_ depth: Int) -> String {
+      var s = ""
+      for _ in 0..<Int.random(in: 1...4, using: &g) {
+        s += atom(depth)
+        if Int.random(in: 0..<4, using: &g) == 0 {
+          s += ["?", "*", "+", "{0,2}", "{1,3}", "{2}", "??", "+?", "*+", "{1,}"][
+            Int.random(in: 0..<10, using: &g)]
+        }
+      }
+      return s
+    }
+    let subjectWords = words + ["AC", "Ab", "KEY", "\u{212A}ey", "\u{017F}ki", "O\u{212A}", " ", "  "]
+    let scratch = MatchScratch()
+    var checked = 0
+    for _ in 0..<3000 {
+      let source = seq(0)
+      guard let pattern = try? Pattern(source) else { continue }
+      let pf = Prefilter(patterns: [(source, false)])
+      let pfs = PrefilterScratch(for: pf)
+      for _ in 0..<25 {
+        let subject = (0..<Int.random(in: 0...6, using: &g)).map { _ in
+          subjectWords[Int.random(in: 0..<subjectWords.count, using: &g)]
+        }.joined(separator: ["", " "][Int.random(in: 0..<2, using: &g)])
+        let bytes = Array(subject.utf8)
+        let (matched, allowed) = bytes.withUnsafeBufferPointer { buf in
+          pf.run(buf, pfs)
+          return ((try? pattern.firstMatch(in: buf, scratch: scratch)) != nil, pfs.mayMatch(0))
+        }
+        checked += 1
+        if matched && !allowed {
+          Issue.record(
+            "\(source) matches \(subject.debugDescription) but requires \(pf.requirements[0])")
+          return
+        }
+      }
+    }
+    #expect(checked > 10_000)
+  }
+
+  // MARK: The shipped bot: prefilter against the naive loop
+
+  static let shipped: Bot? = try? BotLoader.load(directory: shippedBotDirectory)
+
+  /// Every example and counter-example of the shipped bot, then a large generated set built
+  /// from them: mixed case, joined pairs, noise, typography, long repeats, truncations, the
+  /// caseless non-ASCII `k` and `s`, and words from the patterns' own literals.
+  static func corpus(_ bot: Bot) -> [String] {
+    var base: [String] = []
+    for i in bot.intents {
+      base += i.examples.map(\.text) + i.counterExamples.map(\.text)
+    }
+    if base.isEmpty { base = ["hello"] }
+    var vocabulary: [String] = []
+    for i in bot.intents {
+      for p in i.patterns + i.exclusions {
+        for lit in LiteralExtractor.requirement(for: p.source).literals {
+          vocabulary.append(String(decoding: lit, as: UTF8.self))
+        }
+      }
+    }
+    if vocabulary.isEmpty { vocabulary = ["account"] }
+    let noise = [
+      "hi", "thanks", "pls", "ok so", "um", "!!!", "?", "\u{2019}", "\u{201C}", "—", "\u{A0}",
+      "\u{200B}", "é", "🙂", "删除", "acct", "cant", "2FA", "\t", "\n",
+    ]
+    var g = SplitMix64(seed: 42)
+    var out = base
+    func pick<T>(_ xs: [T]) -> T { xs[Int.random(in: 0..<xs.count, using: &g)] }
+    func recase(_ s: String) -> String {
+      String(
+        s.map { c in
+          switch Int.random(in: 0..<3, using: &g) {
+          case 0: return Character(c.uppercased())
+          case 1: return Character(c.lowercased())
+          default: return c
+          }
+        })
+    }
+    for n in 0..<12_000 {
+      var m: String
+      switch n % 8 {
+      case 0: m = recase(pick(base))
+      case 1: m = pick(base) + pick([" and ", ". ", ", also ", " "]) + pick(base)
+      case 2: m = pick(noise) + " " + pick(base) + " " + pick(noise)
+      case 3:
+        m = (0..<Int.random(in: 1...8, using: &g)).map { _ in
+          Bool.random(using: &g) ? pick(vocabulary) : pick(noise)
+        }.joined(separator: " ")
+      case 4:
+        m = String(repeating: pick(base) + " ", count: Int.random(in: 5...40, using: &g))
+      case 5:
+        let s = pick(base)
+        m = String(s.prefix(Int.random(in: 0...s.count, using: &g)))
+      case 6:
+        m = pick(base).replacingKS(&g)
+      default:
+        m = (0..<Int.random(in: 2...6, using: &g)).map { _ in pick(vocabulary) }.joined()
+      }
+      out.append(m)
+    }
+    return out
+  }
+
+  @Test func shippedBotGivesExactlyTheNaiveResults() throws {
+    let bot = try #require(Self.shipped)
+    let fast = Matcher(bot: bot)
+    let naive = Matcher(bot: bot, prefilter: false)
+    let contextual = bot.intents.filter(\.contextual).map(\.id)
+    var g = SplitMix64(seed: 5)
+    var failures = 0
+    for (n, m) in Self.corpus(bot).enumerated() {
+      var expected: Set<String> = []
+      if n % 3 == 1, !contextual.isEmpty {
+        for _ in 0..<Int.random(in: 1...3, using: &g) {
+          expected.insert(contextual[Int.random(in: 0..<contextual.count, using: &g)])
+        }
+      }
+      let a = fast.classify(m, expected: expected)
+      let b = naive.classify(m, expected: expected)
+      if let diff = Self.difference(a, b) {
+        failures += 1
+        Issue.record("\(m.debugDescription) expected \(expected.sorted()): \(diff)")
+        if failures > 10 { return }
+      }
+    }
+  }
+
+  @Test func everyPatternThatMatchesSurvivesThePrefilter() throws {
+    let bot = try #require(Self.shipped)
+    let patterns = bot.intents.flatMap { $0.patterns + $0.exclusions }
+    let pf = Prefilter(patterns: patterns.map { ($0.source, false) })
+    let pfs = PrefilterScratch(for: pf)
+    let scratch = MatchScratch(groups: 64)
+    let normalizer = bot.normalizer
+    for m in Self.corpus(bot) {
+      let bytes = Array(normalizer.normalize(m).utf8)
+      bytes.withUnsafeBufferPointer { buf in
+        pf.run(buf, pfs)
+        for (k, p) in patterns.enumerated() where !pfs.mayMatch(k) {
+          if (try? p.compiled.firstMatch(in: buf, scratch: scratch)) ?? nil != nil {
+            Issue.record("\(p.location) matches \(m.debugDescription) but was filtered out")
+          }
+        }
+      }
+    }
+  }
+
+  @Test func kelvinSignAndLongSStillMatch() throws {
+    let bot = try load(
+      """
+      intents:
+        - id: key
+          patterns: ['\\bkeys?\\b']
+        - id: ask
+          patterns: ['\\bask about\\b']
+      """)
+    let m = Matcher(bot: bot)
+    #expect(m.classify("my \u{212A}ey").intent == "key")
+    #expect(m.classify("I want to a\u{017F}k about it").intent == "ask")
+    #expect(m.classify("nothing here").intent == nil)
+  }
+
+  /// A description of how two classifications differ, or nil when they are the same.
+  static func difference(_ a: Classification, _ b: Classification) -> String? {
+    if a.normalized != b.normalized { return "normalised \(a.normalized) vs \(b.normalized)" }
+    if a.intent != b.intent { return "winner \(a.intent ?? "-") vs \(b.intent ?? "-")" }
+    if a.reason != b.reason { return "reason \(a.reason) vs \(b.reason)" }
+    if a.limitErrors != b.limitErrors { return "limit errors \(a.limitErrors) vs \(b.limitErrors)" }
+    if a.entities != b.entities { return "entities \(a.entities) vs \(b.entities)" }
+    guard a.candidates.count == b.candidates.count else {
+      return "candidates \(a.candidates.map(\.intent)) vs \(b.candidates.map(\.intent))"
+    }
+    for (x, y) in zip(a.candidates, b.candidates) {
+      if x.intent != y.intent || x.priority != y.priority || x.expected != y.expected
+        || x.order != y.order || x.best != y.best || x.hits != y.hits
+        || x.excludedBy != y.excludedBy || x.captures != y.captures
+        || x.specificity != y.specificity
+      {
+        return "candidate \(x.intent): \(x.best) vs \(y.best)"
+      }
+    }
+    return nil
+  }
+}
+
+extension String {
+  /// Replaces some `k`/`s` with the non-ASCII characters PCRE2 matches to them caselessly.
+  fileprivate func replacingKS(_ g: inout SplitMix64) -> String {
+    var out = ""
+    for c in self {
+      if (c == "k" || c == "K") && Bool.random(using: &g) {
+        out.unicodeScalars.append("\u{212A}")
+      } else if (c == "s" || c == "S") && Bool.random(using: &g) {
+        out.unicodeScalars.append("\u{017F}")
+      } else {
+        out.append(c)
+      }
+    }
+    return out
+  }
+}
