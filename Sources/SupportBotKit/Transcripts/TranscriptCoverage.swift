@@ -39,11 +39,21 @@ public struct TranscriptCoverage: Sendable {
         guard let s = flow.state(sid) else { continue }
         let name = "\(flow.id).\(sid)"
         states.append(Item(name: name, location: s.location, key: "state:" + name))
-        for t in s.transitions {
-          transitions.append(edge(name, "on", t))
+        // `if: A or B` loads as one transition per alternative at the same place: one edge.
+        var edges: [(String, Transition)] = s.transitions.map { ("on", $0) }
+        edges += s.next.map { ("next", $0) }
+        if let d = s.fallback { edges.append(("default", d)) }
+        var i = 0
+        while i < edges.count {
+          var group = [edges[i].1]
+          while i + group.count < edges.count,
+            edges[i + group.count].1.location == edges[i].1.location
+          {
+            group.append(edges[i + group.count].1)
+          }
+          transitions.append(edge(name, edges[i].0, group))
+          i += group.count
         }
-        for t in s.next { transitions.append(edge(name, "next", t)) }
-        if let d = s.fallback { transitions.append(edge(name, "default", d)) }
         if s.fallback == nil && (s.ask != nil || !s.transitions.isEmpty || !s.slots.isEmpty)
           && s.next.isEmpty
         {
@@ -53,10 +63,12 @@ public struct TranscriptCoverage: Sendable {
     }
   }
 
-  func edge(_ from: String, _ kind: String, _ t: Transition) -> Item {
+  func edge(_ from: String, _ kind: String, _ group: [Transition]) -> Item {
+    let t = group[0]
     var what = kind
     if !t.intents.isEmpty { what += " " + t.intents.joined(separator: "|") }
-    if let c = t.condition { what += " if \(c)" }
+    let conditions = group.compactMap { $0.condition?.description }
+    if !conditions.isEmpty { what += " if " + conditions.joined(separator: " or ") }
     return Item(
       name: "\(from) --\(what)--> \(t.target)", location: t.location,
       key: "transition:\(t.location)")
