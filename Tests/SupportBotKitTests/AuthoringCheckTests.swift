@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+
+@testable import SupportBotKit
+
+/// The bad bots under Tests/Fixtures/authoring, each marked with the findings it must give.
+enum AuthoringFixtures {
+  static let root = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Fixtures/authoring")
+
+  static let names = [
+    "backtracking", "clean", "examples", "flow_rules", "load_errors", "slots", "stuck",
+    "unreachable", "unused",
+  ]
+
+  /// An expected finding: `# ^ severity: fragment` under the line it points into.
+  struct Mark: CustomStringConvertible {
+    let file: String
+    let line: Int
+    let column: Int
+    let severity: String
+    let fragment: String
+    var description: String { "\(file):\(line):\(column): \(severity): …\(fragment)…" }
+  }
+
+  static func marks(in dir: String) -> [Mark] {
+    var out: [Mark] = []
+    for path in BotLoader.yamlFiles(in: dir) {
+      guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+      var lastCode = 0
+      for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let line = Array(raw.unicodeScalars)
+        if let caret = line.firstIndex(of: "^"), line[..<caret].contains("#"),
+          line[..<caret].allSatisfy({ $0 == " " || $0 == "#" })
+        {
+          let rest = String(String.UnicodeScalarView(line[(caret + 1)...]))
+            .trimmingCharacters(in: .whitespaces)
+          guard let colon = rest.firstIndex(of: ":") else { continue }
+          out.append(
+            Mark(
+              file: path, line: lastCode, column: caret + 1,
+              severity: String(rest[..<colon]),
+              fragment: rest[rest.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+        } else {
+          lastCode = i + 1
+        }
+      }
+    }
+    return out
+  }
+
+  /// Findings not marked, and marks without a finding, as readable lines (empty when all match).
+  static func mismatches(_ name: String) -> [String] {
+    let dir = root.appendingPathComponent(name).path
+    var diagnostics = Checker.check(directory: dir).diagnostics
+    var problems: [String] = []
+    for m in marks(in: dir) {
+      if let i = diagnostics.firstIndex(where: {
+        $0.location.file == m.file && $0.location.line == m.line && $0.location.column == m.column
+          && $0.severity.rawValue == m.severity && $0.message.contains(m.fragment)
+      }) {
+        diagnostics.remove(at: i)
+      } else {
+        problems.append("expected, not found: \(m)")
+      }
+    }
+    problems += diagnostics.map { "found, not expected: \($0)" }
+    return problems
+  }
+}
+
+@Suite("check on bad bots")
+struct AuthoringCheckTests {
+  @Test(arguments: AuthoringFixtures.names)
+  func fixtureFindingsMatchTheirMarks(_ name: String) {
+    #expect(AuthoringFixtures.mismatches(name) == [], "fixture \(name)")
+  }
+
+  @Test func everyFixtureDirectoryIsListed() throws {
+    let dirs = try FileManager.default.contentsOfDirectory(atPath: AuthoringFixtures.root.path)
+      .filter { !$0.hasSuffix(".md") }.sorted()
+    #expect(dirs == AuthoringFixtures.names)
+  }
+
+  @Test func everyBadFixtureHasMarks() {
+    for name in AuthoringFixtures.names where name != "clean" {
+      let dir = AuthoringFixtures.root.appendingPathComponent(name).path
+      #expect(!AuthoringFixtures.marks(in: dir).isEmpty, "fixture \(name) has no marks")
+    }
+  }
+
+  @Test func exitStatusFollowsErrorsAndStrict() {
+    let dir = { AuthoringFixtures.root.appendingPathComponent($0).path }
+    #expect(Checker.check(directory: dir("clean")).strict().passed)
+    let warnings = Checker.check(directory: dir("unreachable"))
+    #expect(warnings.passed)
+    #expect(!warnings.strict().passed)
+    #expect(warnings.strict().diagnostics.allSatisfy { $0.severity == .error })
+    #expect(!Checker.check(directory: dir("load_errors")).passed)
+    #expect(Checker.check(directory: dir("load_errors")).bot == nil)
+  }
+
+  @Test func findingsAreSortedByPosition() {
+    let d = Checker.check(directory: AuthoringFixtures.root.appendingPathComponent("flow_rules").path)
+      .diagnostics
+    #expect(d.map(\.location) == d.map(\.location).sorted())
+  }
+
+  @Test func checksBotsLoadedFromMemory() throws {
+    let text = """
+      messages:
+        welcome: ["Hi."]
+        fallback: ["Sorry?"]
+        fallback_handoff: ["Person?"]
+        escalate: ["Passing you on."]
+        sensitive_data: ["No secrets."]
+        resume: ["Back: {question}"]
+      intents:
+        - id: shout
+          patterns: ['^(a+)+!']
+          examples: [aa!]
+      responses:
+        shout: ["Easy."]
+      """
+    let bot = try BotLoader.load(files: [("mem.yaml", text)])
+    let d = Checker.check(bot, texts: ["mem.yaml": text])
+    #expect(d.map { String($0.description.prefix(40)) } == ["mem.yaml:10:18: warning: pattern may bac"])
+  }
+}
