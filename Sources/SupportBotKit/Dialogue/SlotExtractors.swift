@@ -72,10 +72,45 @@ public enum SlotExtractors {
     return d
   }
 
+  static let tens: [String: Int] = [
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+  ]
+
+  /// The number whose last word is `ws[end]`: digits, a word, "a"/"an", or tens and units
+  /// ("twenty nine", "twenty-nine"); with the index of its first word.
+  static func amount(_ ws: [String], endingAt end: Int) -> (value: Int, start: Int)? {
+    guard end >= 0 else { return nil }
+    let w = ws[end]
+    if let n = Int(w), n >= 0, n < 100_000 { return (n, end) }
+    guard let n = numberWords[w], w != "half" else { return nil }
+    if (1...9).contains(n) {
+      if end >= 1, let t = tens[ws[end - 1]] { return (t + n, end - 1) }
+      if end >= 2, ws[end - 1] == "-", let t = tens[ws[end - 2]] { return (t + n, end - 2) }
+    }
+    return (n, end)
+  }
+
+  /// +1 for "more than"/"over"/"just over", -1 for "almost"/"nearly"/"under"/"less than" right
+  /// before the amount, so "over a month ago" lands past a 30-day boundary and "almost a
+  /// month" inside it.
+  static func adjustment(_ ws: [String], before first: Int) -> Int {
+    guard first >= 1 else { return 0 }
+    let p = ws[first - 1]
+    let pp = first >= 2 ? ws[first - 2] : ""
+    if p == "over" || (p == "than" && pp == "more") || p == "after" { return 1 }
+    if p == "almost" || p == "nearly" || p == "under" || (p == "than" && pp == "less")
+      || p == "within"
+    {
+      return -1
+    }
+    return 0
+  }
+
   /// Days between a point in time the user names and `today`; nil when none is named.
   ///
   /// Understands "today", "yesterday", "the day before yesterday", "N days/weeks/months ago"
-  /// (numbers in digits or words, "a couple of", "a few"), "last week/month/year",
+  /// (numbers in digits or words, "twenty-nine", "a couple of", "a few", "one and a half"),
+  /// "over"/"almost" (one day more/less), "last week/month/year",
   /// weekdays ("on Monday"), dates ("3 November", "November 3rd", "2026-11-03"), and a bare
   /// number of days ("10"). A date later than today is taken as last year's.
   public static func daysAgo(_ text: String, today: CivilDate) -> Int? {
@@ -123,32 +158,40 @@ public enum SlotExtractors {
     {
       return 0
     }
-    // N units (ago).
+    // N units (ago): "10 days", "twenty-nine days", "a couple of weeks", "one and a half
+    // weeks", "a week and a half", "last week", "over a month".
     for (i, w) in ws.enumerated() {
       guard let unit = units[w] else { continue }
-      if i > 0 {
-        let prev = ws[i - 1]
-        if prev == "last" || prev == "past" || prev == "previous" {
-          // "last week", but not "in the last 3 days" (handled by the number below).
-          if i >= 2, number(ws[i - 2]) != nil, ws[i - 2] != "a" { return number(ws[i - 2]).map { $0 * unit } }
-          return unit
-        }
-        if prev == "of", i >= 3, ws[i - 2] == "couple" || ws[i - 2] == "few" {
-          return (numberWords[ws[i - 2]] ?? 1) * unit
-        }
-        if let n = number(prev) {
-          if prev == "half" { return unit / 2 }
-          // "one and a half weeks" → 1.5 units.
-          if i >= 4, ws[i - 2] == "half" || (ws[i - 1] == "half") {
-            return n * unit
-          }
-          return n * unit
-        }
-        if prev == "and", i >= 4, ws[i - 2] == "half" {
-          return unit + unit / 2
-        }
+      guard i > 0 else {
+        if w == "fortnight" || w == "fortnights" { return 14 }
+        continue
       }
-      if w == "fortnight" { return 14 }
+      let prev = ws[i - 1]
+      if prev == "last" || prev == "past" || prev == "previous" { return unit }
+      var halves: Int?  // the amount, in halves of a unit
+      var first = i - 1  // index of the amount's first word
+      if prev == "half" {
+        if i >= 4, ws[i - 2] == "a", ws[i - 3] == "and", let n = amount(ws, endingAt: i - 4) {
+          halves = n.value * 2 + 1
+          first = n.start
+        } else {
+          halves = 1
+          first = i >= 2 && ws[i - 2] == "a" ? i - 2 : i - 1
+        }
+      } else if prev == "of", i >= 2, ws[i - 2] == "couple" || ws[i - 2] == "few" {
+        halves = (numberWords[ws[i - 2]] ?? 1) * 2
+        first = i >= 3 && ws[i - 3] == "a" ? i - 3 : i - 2
+      } else if let n = amount(ws, endingAt: i - 1) {
+        halves = n.value * 2
+        first = n.start
+      }
+      guard var h = halves else {
+        if w == "fortnight" || w == "fortnights" { return 14 }
+        continue
+      }
+      if i + 3 < ws.count, ws[i + 1] == "and", ws[i + 2] == "a", ws[i + 3] == "half" { h += 1 }
+      let days = (h * unit + 1) / 2
+      return max(0, days + adjustment(ws, before: first))
     }
     // Weekday.
     for w in ws {
