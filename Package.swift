@@ -43,5 +43,7 @@ let package = Package(
     .testTarget(name: "SupportBotKitTests", dependencies: ["SupportBotKit", "SQLite"]),
     // One test case per file in Transcripts/.
     .testTarget(name: "TranscriptTests", dependencies: ["SupportBotKit"]),
+    // Runs the built `supportbot` binary; depending on it makes `swift test` build it first.
+    .testTarget(name: "EndToEndTests", dependencies: ["supportbot"], exclude: ["Fixtures"]),
   ]
 )

@@ -97,7 +97,9 @@ public final class ChatSession {
   }
 
   /// Handles one line the user typed.
-  public func handle(_ line: String) -> [Output] {
+  /// Terminal control sequences are removed first: they are never part of a message.
+  public func handle(_ typed: String) -> [Output] {
+    let line = TerminalText.sanitize(typed, keepNewlines: false)
     let trimmed = line.trimmedOf(" \t\r")
     if trimmed.hasPrefix("//") { return message(String(trimmed.dropFirst())) }
     guard trimmed.hasPrefix("/") else { return message(line) }

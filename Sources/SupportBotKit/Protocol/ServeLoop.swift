@@ -43,6 +43,15 @@ public enum ServeLoop {
     sigemptyset(&action.sa_mask)
     action.sa_flags = 0  // no SA_RESTART: a blocked read returns EINTR
     sigaction(SIGTERM, &action, nil)
+    unblock(SIGTERM)
+  }
+
+  /// Unblocks `signal`, which a parent process may have left blocked (the mask is inherited).
+  public static func unblock(_ signal: Int32) {
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, signal)
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
   }
 
   /// A monotonic clock in seconds, for idle expiry.

@@ -66,6 +66,7 @@ struct Chat: ParsableCommand {
       if interruptNewline != 0 { _ = write(1, "\n", 1) }
       _exit(0)
     }
+    ServeLoop.unblock(SIGINT)
     terminal.show(chat.open())
     while true {
       if terminal.interactive { terminal.prompt() }

@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Paths the end-to-end tests need: the built binary and the fixture bot.
+enum Paths {
+  static let root = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+  static let fixtureBot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("Fixtures/bot").path
+
+  static let shippedBot = root.appendingPathComponent("Intents").path
+
+  /// The `supportbot` executable of this build: `SUPPORTBOT_BIN`, else next to the test
+  /// bundle in the build products directory, else `.build/debug/supportbot`.
+  static let binary: String = {
+    let fm = FileManager.default
+    if let env = ProcessInfo.processInfo.environment["SUPPORTBOT_BIN"] { return env }
+    var dirs: [URL] = []
+    if let exe = Bundle.main.executableURL { dirs.append(exe.deletingLastPathComponent()) }
+    dirs.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
+    dirs.append(Bundle.main.bundleURL.deletingLastPathComponent())
+    dirs.append(root.appendingPathComponent(".build/debug"))
+    for d in dirs {
+      let p = d.appendingPathComponent("supportbot").path
+      if fm.isExecutableFile(atPath: p) { return p }
+    }
+    return root.appendingPathComponent(".build/debug/supportbot").path
+  }()
+}
+
+/// What a finished run of the binary printed and returned.
+struct RunResult {
+  var stdout: Data
+  var stderr: Data
+  var status: Int32
+  var out: String { String(decoding: stdout, as: UTF8.self) }
+  var err: String { String(decoding: stderr, as: UTF8.self) }
+  var lines: [String] { out.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init) }
+}
+
+/// Runs `executable` with `stdin` from a file and stdout/stderr to files (no pipe deadlocks
+/// with megabytes of input or output).
+func run(
+  _ args: [String], stdin: Data = Data(), environment: [String: String] = [:],
+  executable: String = Paths.binary
+) throws -> RunResult {
+  let dir = FileManager.default.temporaryDirectory
+    .appendingPathComponent("supportbot-e2e-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+  defer { try? FileManager.default.removeItem(at: dir) }
+  let inURL = dir.appendingPathComponent("in")
+  let outURL = dir.appendingPathComponent("out")
+  let errURL = dir.appendingPathComponent("err")
+  try stdin.write(to: inURL)
+  FileManager.default.createFile(atPath: outURL.path, contents: nil)
+  FileManager.default.createFile(atPath: errURL.path, contents: nil)
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: executable)
+  p.arguments = args
+  var env = ProcessInfo.processInfo.environment
+  env["NO_COLOR"] = nil
+  for (k, v) in environment { env[k] = v }
+  p.environment = env
+  p.standardInput = try FileHandle(forReadingFrom: inURL)
+  p.standardOutput = try FileHandle(forWritingTo: outURL)
+  p.standardError = try FileHandle(forWritingTo: errURL)
+  try p.run()
+  p.waitUntilExit()
+  return RunResult(
+    stdout: try Data(contentsOf: outURL), stderr: try Data(contentsOf: errURL),
+    status: p.terminationStatus)
+}
+
+/// Parses one JSON reply line.
+func object(_ line: String) throws -> [String: Any] {
+  let o = try JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed])
+  return try #require(o as? [String: Any])
+}
+
+/// A running `supportbot serve` fed through a pipe, for flushing and signal tests.
+final class LiveProcess: @unchecked Sendable {
+  let process = Process()
+  private let input = Pipe()
+  private let output = Pipe()
+  private let lock = NSLock()
+  private var buffer = Data()
+  private var closed = false
+  private let arrived = DispatchSemaphore(value: 0)
+
+  init(_ args: [String]) throws {
+    process.executableURL = URL(fileURLWithPath: Paths.binary)
+    process.arguments = args
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    output.fileHandleForReading.readabilityHandler = { [weak self] h in
+      let d = h.availableData
+      guard let self else { return }
+      self.lock.lock()
+      if d.isEmpty { self.closed = true } else { self.buffer.append(d) }
+      self.lock.unlock()
+      self.arrived.signal()
+      if d.isEmpty { h.readabilityHandler = nil }
+    }
+    try process.run()
+  }
+
+  func send(_ line: String) {
+    input.fileHandleForWriting.write(Data((line + "\n").utf8))
+  }
+
+  func closeInput() { try? input.fileHandleForWriting.close() }
+
+  /// Waits up to `timeout` seconds for a complete line and returns it.
+  func readLine(timeout: Double = 10) -> String? {
+    let deadline = Date().addingTimeInterval(timeout)
+    while true {
+      lock.lock()
+      if let nl = buffer.firstIndex(of: 0x0A) {
+        let line = buffer[buffer.startIndex..<nl]
+        buffer.removeSubrange(buffer.startIndex...nl)
+        lock.unlock()
+        return String(decoding: line, as: UTF8.self)
+      }
+      let done = closed
+      lock.unlock()
+      if done { return nil }
+      let left = deadline.timeIntervalSinceNow
+      if left <= 0 { return nil }
+      _ = arrived.wait(timeout: .now() + left)
+    }
+  }
+
+  /// Waits for the process to exit (up to `timeout` seconds) and returns its status.
+  func wait(timeout: Double = 10) -> Int32? {
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning {
+      if Date() > deadline { return nil }
+      usleep(10_000)
+    }
+    return process.terminationStatus
+  }
+
+  deinit {
+    if process.isRunning { process.terminate() }
+  }
+}
