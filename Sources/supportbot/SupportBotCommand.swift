@@ -11,7 +11,7 @@ struct SupportBotCommand: ParsableCommand {
       """,
     subcommands: [
       Classify.self, Test.self, Check.self, Chat.self, Serve.self, Explain.self, Graph.self,
-      Patterns.self,
+      Patterns.self, Bench.self,
     ]
   )
 }
