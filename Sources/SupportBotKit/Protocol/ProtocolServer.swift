@@ -26,6 +26,8 @@ public final class ProtocolServer {
   private let decoder: RequestDecoder
   /// Lines answered so far, errors included.
   public private(set) var linesServed = 0
+  /// Where sessions are written through to (`serve --sessions`); nil keeps them in memory.
+  public private(set) var journal: SessionJournal?
 
   public init(engine: Engine, options: Options = Options()) {
     self.engine = engine
@@ -33,6 +35,25 @@ public final class ProtocolServer {
     self.sessions = SessionTable(capacity: options.maxSessions, idleSeconds: options.idleSeconds)
     self.decoder = RequestDecoder(
       maxDepth: options.maxDepth, maxSessionBytes: options.maxSessionBytes)
+  }
+
+  /// Resumes the journal's stored sessions (those not idle too long) and writes every later
+  /// change through it. `now` is the monotonic clock, as for `handle`.
+  public func attach(_ journal: SessionJournal, now: Double) throws(SessionStoreError) {
+    sessions.recordsDrops = true
+    for (stored, idle) in try journal.restore(idleSeconds: options.idleSeconds) {
+      sessions.update(stored.id, now: now - idle) { state, _ in state = stored.state }
+    }
+    for key in sessions.takeDropped() { journal.dropped(key) }  // beyond --max-sessions
+    self.journal = journal
+    try persistSessions()
+  }
+
+  /// Commits the session changes of the lines answered since the last call. The serve loop
+  /// calls it before writing their replies, so no reply is seen before its state is stored.
+  public func persistSessions() throws(SessionStoreError) {
+    guard let journal, journal.hasPending else { return }
+    try journal.commit { sessions.peek($0) }
   }
 
   /// Answers one line (without its newline), appending exactly one JSON object and `\n`.
@@ -89,6 +110,10 @@ public final class ProtocolServer {
       // An ended conversation starts afresh on its next message: nothing worth keeping.
       keep = !result.state.ended && r.input != .end
       return result
+    }
+    if let journal {
+      for dropped in sessions.takeDropped() { journal.dropped(dropped) }
+      journal.touched(key, kept: sessions.peek(key) != nil)
     }
     ReplyEncoder.reply(
       id: r.id, session: key, result: result, explain: r.explain, into: &out)

@@ -29,6 +29,9 @@ public enum ServeLoop {
     case outputClosed
     /// Reading failed with this errno.
     case readFailed(Int32)
+    /// The session store could not be written: the replies waiting for it were not written
+    /// either (a reply is never seen before its conversation's state is stored).
+    case sessionStoreFailed(SessionStoreError)
   }
 
   /// Makes SIGTERM end the loop gracefully and a closed output an error, not a crash.
@@ -81,6 +84,7 @@ public enum ServeLoop {
         break
       }
       if !out.isEmpty && !readable(input) {
+        if let failure = persist(server) { return failure }
         guard flush(&out, to: output) else { return .outputClosed }
       }
       let n = read(input, buf.baseAddress, chunkSize)
@@ -99,9 +103,11 @@ public enum ServeLoop {
         start: buf.baseAddress?.assumingMemoryBound(to: UInt8.self), count: n)
       framer.feed(chunk) { line in answer(line, server, now, day, &out) }
       if out.count >= flushAt {
+        if let failure = persist(server) { return failure }
         guard flush(&out, to: output) else { return .outputClosed }
       }
     }
+    if let failure = persist(server) { return failure }
     guard flush(&out, to: output) else { return .outputClosed }
     return outcome
   }
@@ -114,6 +120,16 @@ public enum ServeLoop {
     case .line(let bytes): server.handle(line: bytes, now: now, today: day, into: &out)
     case .tooLong(let prefix, let length):
       server.handleTooLong(prefix: prefix, length: length, into: &out)
+    }
+  }
+
+  /// Commits the sessions behind the replies about to be written (`serve --sessions`).
+  private static func persist(_ server: ProtocolServer) -> Outcome? {
+    do {
+      try server.persistSessions()
+      return nil
+    } catch {
+      return .sessionStoreFailed(error)
     }
   }
 

@@ -22,6 +22,10 @@ public struct SessionTable {
   public private(set) var expired = 0
   /// Sessions dropped so far because the table was full.
   public private(set) var evicted = 0
+  /// When true, keys dropped by expiry or eviction are kept for ``takeDropped()`` (so a
+  /// session store can delete them too).
+  public var recordsDrops = false
+  private var dropped: [String] = []
 
   public init(capacity: Int, idleSeconds: Double) {
     self.capacity = max(1, capacity)
@@ -51,6 +55,7 @@ public struct SessionTable {
     while tail >= 0 && now - nodes[Int(tail)].lastUsed > idleSeconds {
       let t = tail
       index[nodes[Int(t)].key] = nil
+      if recordsDrops { dropped.append(nodes[Int(t)].key) }
       unlink(t)
       release(t)
       expired += 1
@@ -88,6 +93,7 @@ public struct SessionTable {
     if index.count >= capacity, tail >= 0 {
       let t = tail
       index[nodes[Int(t)].key] = nil
+      if recordsDrops { dropped.append(nodes[Int(t)].key) }
       unlink(t)
       release(t)
       evicted += 1
@@ -104,6 +110,12 @@ public struct SessionTable {
     index[key] = slot
     pushFront(slot)
     return r
+  }
+
+  /// The keys expired or evicted since the last call (only while `recordsDrops`).
+  public mutating func takeDropped() -> [String] {
+    defer { dropped.removeAll(keepingCapacity: true) }
+    return dropped
   }
 
   /// Forgets `key`.

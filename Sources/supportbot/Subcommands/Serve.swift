@@ -21,6 +21,19 @@ struct Serve: ParsableCommand {
   var maxDepth = 32
 
   @Option(
+    help: ArgumentHelp(
+      "Keep conversations in this SQLite file, so they survive restarts and crashes.",
+      valueName: "file"))
+  var sessions: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "With --sessions: 'full' (survive power loss; an fsync per batch of replies) or "
+        + "'normal' (survive a killed process).",
+      valueName: "full|normal"))
+  var sessionsSync: String = "full"
+
+  @Option(
     name: .customLong("today"),
     help: "Date the conversations happen on, YYYY-MM-DD (default: today, UTC).")
   var date: String?
@@ -30,6 +43,9 @@ struct Serve: ParsableCommand {
     guard maxSessions > 0 else { throw ValidationError("--max-sessions must be positive") }
     guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") }
     guard maxDepth > 0 else { throw ValidationError("--max-depth must be positive") }
+    guard SQLiteSessionStore.Durability(rawValue: sessionsSync) != nil else {
+      throw ValidationError("--sessions-sync must be 'full' or 'normal'")
+    }
     if let date, CivilDate(iso: date) == nil {
       throw ValidationError("--today must be a date like 2025-03-14")
     }
@@ -43,6 +59,16 @@ struct Serve: ParsableCommand {
     options.idleSeconds = idleTimeout
     options.maxDepth = maxDepth
     let server = ProtocolServer(engine: Engine(bot: loaded), options: options)
+    if let sessions {
+      do {
+        let store = try SQLiteSessionStore(
+          path: sessions, durability: SQLiteSessionStore.Durability(rawValue: sessionsSync) ?? .full)
+        try server.attach(SessionJournal(store: store), now: ServeLoop.monotonicSeconds())
+      } catch {
+        stderr("supportbot serve: \(error)")
+        throw ExitCode(1)
+      }
+    }
     let fixed = date.flatMap { CivilDate(iso: $0) }
     ServeLoop.installSignalHandlers()
     switch ServeLoop.run(server: server, today: { fixed ?? today() }) {
@@ -53,6 +79,9 @@ struct Serve: ParsableCommand {
       throw ExitCode(1)
     case .readFailed(let code):
       stderr("supportbot serve: reading standard input failed (errno \(code))")
+      throw ExitCode(1)
+    case .sessionStoreFailed(let error):
+      stderr("supportbot serve: \(error); stopping without writing the replies it could not store")
       throw ExitCode(1)
     }
   }
