@@ -78,7 +78,8 @@ private func chatOnTerminal(_ input: String, env: [String: String] = [:]) throws
   @Test func startsInsideAFlowWithSlots() throws {
     let r = try chat("yes\n/state\n", ["--flow", "delete_account", "--slot", "n=3"])
     #expect(r.status == 0)
-    #expect(r.out.hasPrefix("starting in delete_account.confirm with n=3\nDone: your request is in.\n"))
+    #expect(r.out.hasPrefix("Done: your request is in.\nflow: none (idle)\n"))
+    #expect(r.err.contains("starting in delete_account.confirm with n=3"))
     let bad = try chat("", ["--flow", "nope"])
     #expect(bad.status == 1)
     #expect(bad.err.contains("no flow \"nope\""))

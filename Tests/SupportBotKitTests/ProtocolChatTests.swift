@@ -69,7 +69,7 @@ private let day = CivilDate(year: 2025, month: 3, day: 14)
     let chat = try ChatSession(
       engine: engine,
       start: .init(today: day, flow: "delete_account", state: "confirm", slots: ["n": .number(3)]))
-    #expect(chat.open() == [.info("starting in delete_account.confirm with n=3")])
+    #expect(chat.open() == [.note("starting in delete_account.confirm with n=3")])
     #expect(chat.handle("yes") == [.replies(["Done: your request is in."])])
     #expect(chat.log.startFlow == "delete_account")
     #expect(throws: ChatSession.StartError.self) {

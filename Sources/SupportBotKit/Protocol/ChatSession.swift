@@ -30,6 +30,8 @@ public final class ChatSession {
     case action(String)
     /// Output of a command (`/why`, `/state`, `/help`).
     case info(String)
+    /// A remark nobody asked for (where the chat starts): kept off stdout when piped.
+    case note(String)
     /// A command that could not be carried out.
     case error(String)
     /// Write `transcript` to `path` (`/save`); the driver reports how it went.
@@ -91,7 +93,7 @@ public final class ChatSession {
     if let flow = session.flow {
       var note = "starting in \(flow).\(session.state ?? "")"
       if !session.slots.isEmpty { note += " with " + Self.describe(session.slots) }
-      return [.info(note)]
+      return [.note(note)]
     }
     return step(.start)
   }

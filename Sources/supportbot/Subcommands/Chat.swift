@@ -137,6 +137,9 @@ private struct Terminal {
       case .info(let text):
         let clean = TerminalText.sanitize(text)
         print(interactive ? paint(clean, .info) : clean)
+      case .note(let text):
+        let clean = TerminalText.sanitize(text)
+        if interactive { print(paint(clean, .info)) } else { stderr(clean) }
       case .error(let text):
         let clean = TerminalText.sanitize(text)
         if interactive { print(paint(clean, .error)) } else { stderr(clean) }
