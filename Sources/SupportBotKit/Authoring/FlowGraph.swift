@@ -76,11 +76,20 @@ public struct FlowGraph: Sendable {
     func stateID(_ flow: String, _ state: String) -> String {
       single ? FlowGraph.safeID(state) : "\(flow)__\(state)"
     }
+    // Ids of the drawn nodes that are not states must not collide with any state's.
+    var taken = Set(selected.flatMap { f in f.stateOrder.map { stateID(f.id, $0) } })
+    func fresh(_ base: String) -> String {
+      var id = base
+      while taken.contains(id) { id += "_" }
+      taken.insert(id)
+      return id
+    }
     for flow in selected {
-      let person = single ? "support_person" : "\(flow.id)__support_person"
+      let prefix = single ? "" : "\(flow.id)__"
+      let person = fresh(prefix + "support_person")
       var personUsed = false
-      let start = single ? "start" : "\(flow.id)__start"
-      let end = single ? "end" : "\(flow.id)__end"
+      let start = fresh(prefix + "start")
+      let end = fresh(prefix + "end")
       nodes.append(Node(id: start, label: "", kind: .start, flow: flow.id))
       var endUsed = false
       for sid in flow.stateOrder {
@@ -103,10 +112,11 @@ public struct FlowGraph: Sendable {
             endUsed = true
             return end
           case .flow(let f):
-            let id = single ? "flow_\(f)" : "\(flow.id)__flow_\(f)"
-            if !nodes.contains(where: { $0.id == id }) {
-              nodes.append(Node(id: id, label: "flow: \(f)", kind: .flow, flow: flow.id))
+            if let known = nodes.first(where: { $0.kind == .flow && $0.flow == flow.id && $0.label == "flow: \(f)" }) {
+              return known.id
             }
+            let id = fresh(prefix + "flow_\(f)")
+            nodes.append(Node(id: id, label: "flow: \(f)", kind: .flow, flow: flow.id))
             return id
           }
         }
@@ -118,7 +128,8 @@ public struct FlowGraph: Sendable {
           edges.append(
             Edge(
               from: from, to: target(t.target),
-              label: t.condition.map { "next if \($0.source)" } ?? "next", kind: .next))
+              label: (["next"] + t.intents + (t.condition.map { ["if \($0.source)"] } ?? []))
+                .joined(separator: " "), kind: .next))
         }
         for t in s.transitions {
           edges.append(Edge(from: from, to: target(t.target), label: Self.label(t), kind: .on))
@@ -154,7 +165,7 @@ public struct FlowGraph: Sendable {
   /// Words Mermaid reserves, which cannot be state ids.
   static let reserved: Set<String> = [
     "end", "state", "note", "direction", "class", "classDef", "style", "as", "click", "start",
-    "default", "support_person", "left", "right", "of",
+    "default", "left", "right", "of",
   ]
 
   static func safeID(_ id: String) -> String { reserved.contains(id) ? "s_\(id)" : id }
@@ -217,6 +228,8 @@ public struct FlowGraph: Sendable {
       case "#": out += "#35;"
       case ";": out += "#59;"
       case ":": out += "#58;"
+      case "<": out += "#60;"
+      case ">": out += "#62;"
       case "\n", "\r": out += " "
       default: out.append(c)
       }
