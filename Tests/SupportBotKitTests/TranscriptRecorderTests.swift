@@ -58,6 +58,11 @@ import Testing
     #expect(o.passed, "\(o.report)\n\(text)")
   }
 
+  @Test func theUserKeepsTheirOwnWords() throws {
+    let text = TranscriptRecorder.render(try record([.text("Hello THERE, I can't log in!")]))
+    #expect(text.contains("> Hello THERE, I can't log in!\n"))
+  }
+
   @Test func userTextThatLooksLikeSyntaxIsEscaped() throws {
     let log = try record([.text("@start"), .text("a\\nb")])
     let text = TranscriptRecorder.render(log)

@@ -73,34 +73,46 @@ public enum TranscriptRecorder {
   }
 
   /// The user's text with secrets swapped for stand-ins the redactor treats the same way.
+  ///
+  /// The text is the user's own words when nothing was redacted. Otherwise the raw text is
+  /// redacted here and each secret replaced by a stand-in; if the redactor only finds the
+  /// secret after the engine's normalising, the engine's (normalised) text is used instead.
   static func safeText(_ raw: String, trace: Trace, redactor: Redactor) -> (String, String?) {
-    let redacted = trace.text ?? redactor.redact(raw).text
-    let kinds = trace.text == nil ? redactor.redact(raw).kinds : trace.redacted
-    let marker = Redactor.marker
-    let pieces = redacted.components(separatedBy: marker)
-    let count = pieces.count - 1
-    guard count > 0 else { return (redacted, nil) }
-    // Try every assignment of stand-ins to markers (few markers, three kinds).
-    if count <= 6 {
-      var choice = [Int](repeating: 0, count: count)
-      while true {
-        var candidate = pieces[0]
-        for i in 0..<count { candidate += standIns[choice[i]] + pieces[i + 1] }
-        let check = redactor.redact(candidate)
-        if check.text == redacted && check.kinds == kinds {
-          return (candidate, "secrets in this message were replaced by fake stand-ins")
-        }
-        var i = 0
-        while i < count {
-          choice[i] += 1
-          if choice[i] < standIns.count { break }
-          choice[i] = 0
-          i += 1
-        }
-        if i == count { break }
-      }
+    let own = redactor.redact(raw)
+    if own.kinds.isEmpty && trace.redacted.isEmpty { return (raw, nil) }
+    if !own.kinds.isEmpty, let swapped = standIn(own.text, kinds: own.kinds, redactor: redactor) {
+      return (swapped, "secrets in this message were replaced by fake stand-ins")
     }
-    return (redacted, "secrets in this message were removed; this turn may not replay the same")
+    let normalised = trace.text ?? own.text
+    let kinds = trace.text == nil ? own.kinds : trace.redacted
+    if let swapped = standIn(normalised, kinds: kinds, redactor: redactor) {
+      return (swapped, "secrets in this message were replaced by fake stand-ins")
+    }
+    return (normalised, "secrets in this message were removed; this turn may not replay the same")
+  }
+
+  /// `redacted` with each marker replaced so that redacting the result gives back `redacted`
+  /// and `kinds`; nil when no assignment of stand-ins does.
+  static func standIn(_ redacted: String, kinds: [Redactor.Kind], redactor: Redactor) -> String? {
+    let pieces = redacted.components(separatedBy: Redactor.marker)
+    let count = pieces.count - 1
+    guard count > 0, count <= 6 else { return nil }
+    // Try every assignment of stand-ins to markers (few markers, three kinds).
+    var choice = [Int](repeating: 0, count: count)
+    while true {
+      var candidate = pieces[0]
+      for i in 0..<count { candidate += standIns[choice[i]] + pieces[i + 1] }
+      let check = redactor.redact(candidate)
+      if check.text == redacted && check.kinds == kinds { return candidate }
+      var i = 0
+      while i < count {
+        choice[i] += 1
+        if choice[i] < standIns.count { break }
+        choice[i] = 0
+        i += 1
+      }
+      if i == count { return nil }
+    }
   }
 
   static func oneLine(_ s: String) -> String {
