@@ -10,6 +10,19 @@ import Foundation
 
 /// Set from the SIGTERM handler; read by the loop between reads.
 nonisolated(unsafe) private var terminationRequested: sig_atomic_t = 0
+/// The write end of a pipe the SIGTERM handler writes a byte to, so a loop waiting in `poll`
+/// wakes even if the signal lands just before it starts waiting (-1 until installed).
+nonisolated(unsafe) private var wakeWriteEnd: Int32 = -1
+nonisolated(unsafe) private var wakeReadEnd: Int32 = -1
+
+/// The SIGTERM handler: only async-signal-safe work.
+private func onTerminate() {
+  terminationRequested = 1
+  if wakeWriteEnd >= 0 {
+    var byte: UInt8 = 1
+    _ = write(wakeWriteEnd, &byte, 1)
+  }
+}
 
 /// The `serve` I/O loop: reads a file descriptor in chunks, answers each line through a
 /// ``ProtocolServer``, and writes replies to another descriptor.
@@ -39,10 +52,21 @@ public enum ServeLoop {
     signal(SIGPIPE, SIG_IGN)
     var action = sigaction()
     #if canImport(Darwin)
-      action.__sigaction_u.__sa_handler = { _ in terminationRequested = 1 }
+      action.__sigaction_u.__sa_handler = { _ in onTerminate() }
     #else
-      action.__sigaction_handler.sa_handler = { _ in terminationRequested = 1 }
+      action.__sigaction_handler.sa_handler = { _ in onTerminate() }
     #endif
+    if wakeReadEnd < 0 {
+      var fds: [Int32] = [-1, -1]
+      if pipe(&fds) == 0 {
+        for fd in fds {
+          _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+          _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        wakeReadEnd = fds[0]
+        wakeWriteEnd = fds[1]
+      }
+    }
     sigemptyset(&action.sa_mask)
     action.sa_flags = 0  // no SA_RESTART: a blocked read returns EINTR
     sigaction(SIGTERM, &action, nil)
@@ -87,6 +111,8 @@ public enum ServeLoop {
         if let failure = persist(server) { return failure }
         guard flush(&out, to: output) else { return .outputClosed }
       }
+      waitForInput(input)
+      if terminationRequested != 0 { continue }
       let n = read(input, buf.baseAddress, chunkSize)
       if n < 0 {
         if errno == EINTR { continue }
@@ -137,6 +163,19 @@ public enum ServeLoop {
   private static func readable(_ fd: Int32) -> Bool {
     var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
     return poll(&p, 1, 0) > 0
+  }
+
+  /// Waits until `fd` is readable or SIGTERM arrives (when handlers are installed).
+  private static func waitForInput(_ fd: Int32) {
+    guard wakeReadEnd >= 0 else { return }  // no handler: the read itself blocks
+    var fds = [
+      pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
+      pollfd(fd: wakeReadEnd, events: Int16(POLLIN), revents: 0),
+    ]
+    while terminationRequested == 0 {
+      let n = poll(&fds, 2, -1)
+      if n > 0 || (n < 0 && errno != EINTR) { return }
+    }
   }
 
   /// Writes all of `out`, retrying short writes; false if the output is gone.

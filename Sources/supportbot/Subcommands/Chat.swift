@@ -154,8 +154,9 @@ private struct Terminal {
           if interactive { print(paint(note, .error)) } else { stderr(note) }
         }
       case .quit:
-        return
+        break
       }
     }
+    fflush(nil)  // piped output is block-buffered: keep every turn's replies, even on Ctrl-C
   }
 }
