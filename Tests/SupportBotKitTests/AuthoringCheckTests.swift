@@ -10,7 +10,7 @@ enum AuthoringFixtures {
     .appendingPathComponent("Fixtures/authoring")
 
   static let names = [
-    "backtracking", "clean", "examples", "flow_rules", "load_errors", "slots", "stuck",
+    "answers", "backtracking", "clean", "examples", "flow_rules", "load_errors", "slots", "stuck",
     "unreachable", "unused",
   ]
 
@@ -105,6 +105,15 @@ struct AuthoringCheckTests {
     let d = Checker.check(directory: AuthoringFixtures.root.appendingPathComponent("flow_rules").path)
       .diagnostics
     #expect(d.map(\.location) == d.map(\.location).sorted())
+  }
+
+  /// The bar: the bot that ships passes `check --strict`.
+  @Test func shippedBotPassesStrict() {
+    let shipped = AuthoringFixtures.root.deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("Intents").path
+    let result = Checker.check(directory: shipped).strict()
+    #expect(result.bot != nil)
+    #expect(result.diagnostics.filter { $0.severity == .error }.map(\.description) == [])
   }
 
   @Test func checksBotsLoadedFromMemory() throws {

@@ -51,6 +51,8 @@ public enum Checker {
     run.checkExamples()
     run.checkFlows()
     run.checkUnusedIntents()
+    run.checkTriggers()
+    run.checkAnswerConflicts()
     var seen = Set<Diagnostic>()
     return run.diagnostics
       .filter { seen.insert($0).inserted }
@@ -514,6 +516,65 @@ private struct CheckRun {
         }
         if path.contains(n) || path.count > flow.states.count { break }
         cur = n
+      }
+    }
+  }
+
+  // MARK: Answers in context
+
+  /// In each state that waits for an answer, examples of one expected intent that another
+  /// expected intent wins, when that sends the conversation somewhere else.
+  mutating func checkAnswerConflicts() {
+    for flow in bot.flows {
+      let reachable = reachableStates(flow)
+      for sid in flow.stateOrder where reachable.contains(sid) {
+        guard let state = flow.state(sid), isWaiting(state) else { continue }
+        let expected = state.expectedIntents
+        for id in expected.sorted() {
+          guard let intent = bot.intent(id) else { continue }
+          let mine = firstTransition(state, for: id)
+          for example in intent.examples {
+            let cls = classify(example.text, expected)
+            guard let winner = cls.winner, winner.intent != id, expected.contains(winner.intent)
+            else { continue }
+            let theirs = firstTransition(state, for: winner.intent)
+            if let mine, let theirs, mine.location == theirs.location { continue }
+            let ours = cls.candidates.first { $0.intent == id }
+            add(
+              .warning,
+              "in state '\(sid)' of flow '\(flow.id)', which expects both, example "
+                + "\"\(example.text)\" of '\(id)' gets '\(winner.intent)' and goes "
+                + "\(destination(theirs)) instead of \(destination(mine)): "
+                + whyNot(intent, ours, cls), example.location)
+          }
+        }
+      }
+    }
+  }
+
+  /// The `on` transition (or `default`) an intent would take in a state, ignoring conditions.
+  func firstTransition(_ state: FlowState, for intent: String) -> Transition? {
+    state.transitions.first { $0.intents.isEmpty || $0.intents.contains(intent) } ?? state.fallback
+  }
+
+  func destination(_ t: Transition?) -> String {
+    guard let t else { return "nowhere (a re-prompt)" }
+    switch t.target {
+    case .state(let s): return "to '\(s)'"
+    case .flow(let f): return "to flow '\(f)'"
+    case .end: return "to the end of the flow"
+    }
+  }
+
+  /// Flows whose trigger only counts where a state expects it, so they never start.
+  mutating func checkTriggers() {
+    for flow in bot.flows {
+      for id in flow.triggers {
+        guard let intent = bot.intent(id), intent.contextual else { continue }
+        add(
+          .warning,
+          "flow '\(flow.id)' starts on '\(id)', a contextual intent, which only counts where a "
+            + "state expects it, so it never starts the flow from idle", flow.location)
       }
     }
   }
