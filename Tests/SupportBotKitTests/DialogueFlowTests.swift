@@ -68,6 +68,14 @@ struct DialogueFlowTests {
     #expect(c.position == "idle")
   }
 
+  @Test("delete_account: 'done' and 'I don't have any' count as a step already taken")
+  func deleteAccountAlreadyDone() throws {
+    var c = try Conversation()
+    c.say(["delete my account", "already did that", "I don't have any subscriptions", "nothing linked"])
+    #expect(c.position == "delete_account.impact")
+    #expect(!c.entered.contains("delete_account.backup_how"))
+  }
+
   @Test("delete_account: stopping to back up first pauses the flow")
   func deleteAccountPause() throws {
     var c = try Conversation()
@@ -166,6 +174,13 @@ struct DialogueFlowTests {
     var d = try Conversation()
     d.say("I changed my mind about deleting my account, I asked 40 days ago")
     #expect(d.entered.last == "recover_account.too_late")
+  }
+
+  @Test("recover_account: 'I deleted it' is the changed-my-mind branch")
+  func recoverDeletedIt() throws {
+    var c = try Conversation()
+    c.say(["recover my account", "I deleted it", "on the 2nd"])
+    #expect(c.entered.last == "recover_account.in_window")
   }
 
   @Test("recover_account: not knowing the date gets the general advice")
@@ -269,6 +284,7 @@ struct DialogueFlowTests {
       ("my credit card", "update_details.payment"),
       ("password", "update_details.password"),
       ("login details", "update_details.password"),
+      ("the name on the account", "update_details.name"),
     ])
   func updateDetailsAsks(_ answer: String, _ expected: String) throws {
     var c = try Conversation()
@@ -319,6 +335,7 @@ struct DialogueFlowTests {
       ("the file is corrupted", "troubleshoot_deletion.disk_check"),
       ("disk errors", "troubleshoot_deletion.disk_check"),
       ("I'm not sure", "troubleshoot_deletion.restart"),
+      ("nothing happens", "troubleshoot_deletion.restart"),
     ])
   func troubleshootSymptoms(_ symptom: String, _ expected: String) throws {
     var c = try Conversation()

@@ -42,6 +42,9 @@ struct SlotExtractorTests {
       ("on friday", 2),
       ("10", 10),
       ("I asked 5 days ago", 5),
+      ("on the 2nd", 27),
+      ("the 29th", 0),
+      ("on the 30th", 30),  // 30 October: the 30th of November is still to come
     ])
   func daysAgo(_ text: String, _ expected: Int) {
     #expect(SlotExtractors.daysAgo(text, today: today) == expected, "\(text)")

@@ -111,7 +111,8 @@ public enum SlotExtractors {
   /// Understands "today", "yesterday", "the day before yesterday", "N days/weeks/months ago"
   /// (numbers in digits or words, "twenty-nine", "a couple of", "a few", "one and a half"),
   /// "over"/"almost" (one day more/less), "last week/month/year",
-  /// weekdays ("on Monday"), dates ("3 November", "November 3rd", "2026-11-03"), and a bare
+  /// weekdays ("on Monday"), dates ("3 November", "November 3rd", "2026-11-03", "the 2nd"
+  /// of this or last month), and a bare
   /// number of days ("10"). A date later than today is taken as last year's.
   public static func daysAgo(_ text: String, today: CivilDate) -> Int? {
     let ws = words(text)
@@ -147,6 +148,21 @@ public enum SlotExtractors {
       var date = CivilDate(year: year, month: m, day: min(day, CivilDate.daysIn(month: m, year: year)))
       if date > today { date.year -= 1 }
       return today.dayNumber - date.dayNumber
+    }
+    // "on the 2nd": a day of this month (or last month's, if it is still to come).
+    for w in ws where w.count > 2 && ["st", "nd", "rd", "th"].contains(String(w.suffix(2))) {
+      guard let day = ordinalDay(w), Int(w) == nil else { continue }
+      var year = today.year
+      var month = today.month
+      if day > today.day {
+        month -= 1
+        if month == 0 {
+          month = 12
+          year -= 1
+        }
+      }
+      guard day <= CivilDate.daysIn(month: month, year: year) else { continue }
+      return today.dayNumber - CivilDate(year: year, month: month, day: day).dayNumber
     }
     // Relative words.
     if let i = ws.firstIndex(of: "yesterday") {
