@@ -54,6 +54,8 @@ import Testing
       #expect(!text.contains(s), "\(s) leaked into:\n\(text)")
     }
     #expect(text.contains("fake stand-ins"))
+    #expect(text.contains("never: 4111 1111 1111 1111"))
+    #expect(text.contains("never: fake-secret-1"))
     let o = try TranscriptFixtures.replay(text)
     #expect(o.passed, "\(o.report)\n\(text)")
   }

@@ -37,3 +37,17 @@ import Testing
     #expect(outcome.passed, "\n\(outcome.report)")
   }
 }
+
+/// The README's transcript example is a shipped transcript, word for word.
+@Test func theReadmeExampleIsAShippedTranscript() throws {
+  let root = TranscriptFileTests.root
+  let readme = try String(
+    contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+  let section = try #require(readme.range(of: "<!-- section:transcripts -->"))
+  let open = try #require(readme.range(of: "```text\n", range: section.upperBound..<readme.endIndex))
+  let close = try #require(readme.range(of: "```\n", range: open.upperBound..<readme.endIndex))
+  let example = String(readme[open.upperBound..<close.lowerBound])
+  let file = try String(
+    contentsOf: root.appendingPathComponent("Transcripts/readme_example.convo"), encoding: .utf8)
+  #expect(example == file)
+}

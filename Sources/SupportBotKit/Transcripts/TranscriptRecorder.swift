@@ -32,13 +32,18 @@ public enum TranscriptRecorder {
     let redactor = Redactor()
     for (input, result) in log.turns {
       out.append("")
+      var neverLines: [String] = []
       switch input {
       case .start: out.append("> @start")
       case .reset: out.append("> @reset")
       case .end: out.append("> @end")
       case .text(let raw):
         let (safe, note) = safeText(raw, trace: result.trace, redactor: redactor)
-        if let note { out.append("# " + note) }
+        if let note {
+          out.append("# " + note)
+          // The stand-ins stand for secrets: assert they never come back.
+          neverLines = standIns.filter { safe.contains($0) }.map { "never: " + $0 }
+        }
         var line = TranscriptSyntax.escape(safe)
         if line.hasPrefix("@") { line = "\\" + line }
         out.append(line.isEmpty ? ">" : "> " + line)
@@ -68,6 +73,7 @@ public enum TranscriptRecorder {
       }
       for a in result.actions { out.append("action: \(a.type.rawValue) (\(a.reason))") }
       if s.ended { out.append("ended: yes") }
+      out += neverLines
     }
     return out.joined(separator: "\n") + "\n"
   }

@@ -119,6 +119,10 @@ struct Test: ParsableCommand {
       }
     }
     print(result.summary)
+    if result.outcomes.isEmpty {
+      stderr("supportbot test: no transcript matched the filter")
+      throw ExitCode(1)
+    }
     if result.failed > 0 { throw ExitCode(1) }
   }
 }
