@@ -142,6 +142,17 @@ struct DialogueReplyTests {
     #expect(bot.responses["cancel"]?.sayIdle.isEmpty == false)
   }
 
+  /// The engine normalises a message before redacting it and the matcher normalises it again,
+  /// so a substitution must not produce another substitution's key.
+  @Test("The shipped substitutions are idempotent")
+  func substitutionsIdempotent() throws {
+    let bot = try ShippedBot.bot()
+    for (key, value) in bot.normalizer.substitutions {
+      let once = bot.normalizer.normalize(key)
+      #expect(bot.normalizer.normalize(once) == once, "\(key) -> \(value)")
+    }
+  }
+
   @Test("Replies never claim the bot changed the account itself")
   func noClaims() throws {
     let (replies, _) = try Self.explore()
