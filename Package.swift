@@ -42,8 +42,9 @@ let package = Package(
     .testTarget(name: "PCRE2Tests", dependencies: ["PCRE2"]),
     .testTarget(name: "SupportBotKitTests", dependencies: ["SupportBotKit", "SQLite"]),
     // One test case per file in Transcripts/.
-    .testTarget(name: "TranscriptTests", dependencies: ["SupportBotKit"]),
+    .testTarget(name: "TranscriptTests", dependencies: ["SupportBotKit", "supportbot"]),
     // Runs the built `supportbot` binary; depending on it makes `swift test` build it first.
-    .testTarget(name: "EndToEndTests", dependencies: ["supportbot"], exclude: ["Fixtures"]),
+    .testTarget(
+      name: "EndToEndTests", dependencies: ["supportbot", "SupportBotKit"], exclude: ["Fixtures"]),
   ]
 )
