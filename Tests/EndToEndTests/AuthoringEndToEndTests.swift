@@ -30,9 +30,22 @@ struct AuthoringEndToEndTests {
     let r = try run(["check", dir])
     #expect(r.status == 1)
     #expect(r.lines.map { $0.components(separatedBy: ": error:").first ?? "" } == [
-      "\(dir)/bot.yaml:11:42", "\(dir)/bot.yaml:19:13",
+      "\(dir)/bot.yaml:12:42", "\(dir)/bot.yaml:20:13", "\(dir)/bot.yaml:22:13",
+      "\(dir)/bot.yaml:24:21",
     ])
     #expect(r.err.contains("did not load"))
+  }
+
+  @Test func checkPrintsJSON() throws {
+    let r = try run(["check", Self.fixture("unreachable"), "--json", "--strict"])
+    #expect(r.status == 1)
+    let o = try object(r.out.trimmingCharacters(in: .newlines))
+    #expect(o["errors"] as? Int == 1)
+    #expect(o["loaded"] as? Bool == true)
+    let d = try #require((o["diagnostics"] as? [[String: Any]])?.first)
+    #expect(d["line"] as? Int == 32)
+    #expect(d["column"] as? Int == 7)
+    #expect(d["severity"] as? String == "error")
   }
 
   @Test func checkAcceptsIntentsOptionAndMissingDirectories() throws {

@@ -69,6 +69,27 @@ struct AuthoringBacktrackingTests {
     #expect(o.first?.message.contains("`yes` and `ye.` overlap") == true)
   }
 
+  /// Random pattern text (a fixed seed) never crashes the analyzer, and findings point inside.
+  @Test func randomPatternsAreHandled() {
+    let pieces = [
+      "(", ")", "(?:", "(?>", "(?=", "(?<n>", "[", "]", "[^", "\\", "\\w", "\\d", "\\x{", "}",
+      "{", "{2,}", "{,3}", "*", "+", "?", "|", ".", "a", "b", "é", "^", "$", "\\Q", "\\E", "\\1",
+      "(?(", "(*", "[:alpha:]", "\\p{L}", "#", " ", "-",
+    ]
+    var seed: UInt64 = 0x5eed
+    func next() -> Int {
+      seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int(truncatingIfNeeded: seed >> 33)
+    }
+    for _ in 0..<3000 {
+      var p = ""
+      for _ in 0..<(next() % 16) { p += pieces[next() % pieces.count] }
+      for f in BacktrackingAnalyzer.analyze(p) {
+        #expect(f.offset >= 0 && f.offset <= p.utf8.count, "\(p)")
+      }
+    }
+  }
+
   @Test func deepNestingIsRefusedNotFollowed() {
     let deep = String(repeating: "(", count: 5000) + String(repeating: ")", count: 5000)
     #expect(BacktrackingAnalyzer.analyze(deep) == [])

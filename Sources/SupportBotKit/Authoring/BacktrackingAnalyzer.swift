@@ -438,6 +438,8 @@ private struct Analysis {
   let source: [UInt8]
   var findings: [BacktrackingAnalyzer.Finding] = []
   var atomSets: [String: CharSet] = [:]
+  /// Alternatives compiled to match whole texts, by start offset (for one alternation).
+  var wholeBranch: [Int: Pattern?] = [:]
 
   init(source: [UInt8]) { self.source = source }
 
@@ -630,7 +632,8 @@ private struct Analysis {
 
   /// `(a|ab)*`, `(\w|\d)+`: alternatives under an unbounded repeat that match the same text.
   mutating func checkOverlap(body: RegexNode, outer: Range<Int>) {
-    guard case .alternation(let branches, _) = unwrap(body) else { return }
+    guard case .alternation(let branches, _) = unwrap(body), branches.count <= 200 else { return }
+    wholeBranch = [:]
     for x in branches.indices {
       for y in branches.indices where y > x {
         if ambiguous(branches[x], branches[y]) {
@@ -673,8 +676,11 @@ private struct Analysis {
     for (lit, other) in [(ua, ub), (ub, ua)] {
       guard let text = literalText(lit), !text.isEmpty else { continue }
       let r = range(other)
-      guard !r.isEmpty,
-        let p = try? Pattern("\\A(?:" + snippetFull(r) + ")\\z"),
+      guard !r.isEmpty else { continue }
+      if wholeBranch[r.lowerBound] == nil {
+        wholeBranch[r.lowerBound] = .some(try? Pattern("\\A(?:" + snippetFull(r) + ")\\z"))
+      }
+      guard let compiled = wholeBranch[r.lowerBound], let p = compiled,
         ((try? p.firstMatch(in: text, scratch: MatchScratch(groups: p.captureCount))) ?? nil) != nil
       else { continue }
       return true

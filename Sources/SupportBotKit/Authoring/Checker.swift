@@ -24,6 +24,22 @@ public struct CheckResult: Sendable {
 
   /// True when nothing is an error.
   public var passed: Bool { count(.error) == 0 }
+
+  /// A JSON-compatible dictionary for editors and CI: `diagnostics` (file, line, column,
+  /// severity, message), `errors`, `warnings`, `loaded`.
+  public func object() -> [String: Any] {
+    [
+      "diagnostics": diagnostics.map { d -> [String: Any] in
+        [
+          "file": d.location.file, "line": d.location.line, "column": d.location.column,
+          "severity": d.severity.rawValue, "message": d.message,
+        ]
+      },
+      "errors": count(.error),
+      "warnings": count(.warning),
+      "loaded": bot != nil,
+    ]
+  }
 }
 
 /// Static checks of a bot, reported compiler-style (see the README's "Authoring tools").

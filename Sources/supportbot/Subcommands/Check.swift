@@ -20,11 +20,20 @@ struct Check: ParsableCommand {
   @Flag(help: "Leave out notes.")
   var quiet = false
 
+  @Flag(help: "Print one JSON object (diagnostics, counts) instead of lines.")
+  var json = false
+
   func run() throws {
     let dir = directory ?? bot.directory
     var result = Checker.check(directory: dir)
     if strict { result = result.strict() }
-    for d in result.diagnostics where !(quiet && d.severity == .note) { print(d.description) }
+    if quiet { result.diagnostics.removeAll { $0.severity == .note } }
+    if json {
+      print(ExplainFormatter.json(result.object()))
+      if !result.passed { throw ExitCode(1) }
+      return
+    }
+    for d in result.diagnostics { print(d.description) }
     let errors = result.count(.error)
     let warnings = result.count(.warning)
     let plural = { (n: Int, w: String) in "\(n) \(w)\(n == 1 ? "" : "s")" }
