@@ -19,7 +19,10 @@ struct AuthoringEndToEndTests {
     let dir = Self.fixture("unreachable")
     let plain = try run(["check", dir])
     #expect(plain.status == 0)
-    #expect(plain.lines == ["\(dir)/bot.yaml:32:7: warning: state 'orphan' of flow 'refund' is unreachable: no `on`, `next` or `default` leads to it from the start state 'ask'"])
+    #expect(
+      plain.lines == [
+        "\(dir)/bot.yaml:32:7: warning: state 'orphan' of flow 'refund' is unreachable: no `on`, `next` or `default` leads to it from the start state 'ask'"
+      ])
     let strict = try run(["check", dir, "--strict"])
     #expect(strict.status == 1)
     #expect(strict.lines.first?.hasPrefix("\(dir)/bot.yaml:32:7: error: state 'orphan'") == true)
@@ -29,10 +32,11 @@ struct AuthoringEndToEndTests {
     let dir = Self.fixture("load_errors")
     let r = try run(["check", dir])
     #expect(r.status == 1)
-    #expect(r.lines.map { $0.components(separatedBy: ": error:").first ?? "" } == [
-      "\(dir)/bot.yaml:12:42", "\(dir)/bot.yaml:20:13", "\(dir)/bot.yaml:22:13",
-      "\(dir)/bot.yaml:24:21",
-    ])
+    #expect(
+      r.lines.map { $0.components(separatedBy: ": error:").first ?? "" } == [
+        "\(dir)/bot.yaml:12:42", "\(dir)/bot.yaml:20:13", "\(dir)/bot.yaml:22:13",
+        "\(dir)/bot.yaml:24:21",
+      ])
     #expect(r.err.contains("did not load"))
   }
 
@@ -64,9 +68,12 @@ struct AuthoringEndToEndTests {
     #expect(o["intent"] as? String == "yes")
     #expect(o["state"] as? String == "refund.start")
     #expect(o["expected"] as? [String] == ["no", "yes"])
-    let bad = try run(["explain", "--intents", Self.fixture("slots"), "yes", "--state", "refund.nope"])
+    let bad = try run([
+      "explain", "--intents", Self.fixture("slots"), "yes", "--state", "refund.nope",
+    ])
     #expect(bad.status == 1)
-    #expect(bad.err.contains("flow 'refund' has no state 'nope'; states: start, amount, big, small"))
+    #expect(
+      bad.err.contains("flow 'refund' has no state 'nope'; states: start, amount, big, small"))
   }
 
   @Test func graphDrawsMermaidAndDot() throws {
@@ -74,7 +81,9 @@ struct AuthoringEndToEndTests {
     #expect(m.status == 0)
     #expect(m.lines.first == "stateDiagram-v2")
     #expect(m.out.contains("confirm --> done : yes"))
-    let d = try run(["graph", "--intents", Self.fixture("clean"), "--flow", "refund", "--format", "dot"])
+    let d = try run([
+      "graph", "--intents", Self.fixture("clean"), "--flow", "refund", "--format", "dot",
+    ])
     #expect(d.out.hasPrefix("digraph supportbot {"))
     let bad = try run(["graph", "--intents", Self.fixture("clean"), "--flow", "nope"])
     #expect(bad.status == 1)

@@ -102,8 +102,10 @@ struct AuthoringCheckTests {
   }
 
   @Test func findingsAreSortedByPosition() {
-    let d = Checker.check(directory: AuthoringFixtures.root.appendingPathComponent("flow_rules").path)
-      .diagnostics
+    let d = Checker.check(
+      directory: AuthoringFixtures.root.appendingPathComponent("flow_rules").path
+    )
+    .diagnostics
     #expect(d.map(\.location) == d.map(\.location).sorted())
   }
 
@@ -134,6 +136,7 @@ struct AuthoringCheckTests {
       """
     let bot = try BotLoader.load(files: [("mem.yaml", text)])
     let d = Checker.check(bot, texts: ["mem.yaml": text])
-    #expect(d.map { String($0.description.prefix(40)) } == ["mem.yaml:10:18: warning: pattern may bac"])
+    #expect(
+      d.map { String($0.description.prefix(40)) } == ["mem.yaml:10:18: warning: pattern may bac"])
   }
 }

@@ -214,7 +214,9 @@ private struct Parser {
       } else if c == UInt8(ascii: "["), peek(1) == UInt8(ascii: ":") {
         // POSIX class [:alpha:]
         var j = i + 2
-        while j + 1 < bytes.count, !(bytes[j] == UInt8(ascii: ":") && bytes[j + 1] == UInt8(ascii: "]")) {
+        while j + 1 < bytes.count,
+          !(bytes[j] == UInt8(ascii: ":") && bytes[j + 1] == UInt8(ascii: "]"))
+        {
           j += 1
         }
         i = j + 2
@@ -274,9 +276,12 @@ private struct Parser {
       return .atom(text: text(start..<i), range: start..<i)
     case UInt8(ascii: "g"), UInt8(ascii: "k"):
       // Backreference or subroutine call: \g1, \g{-1}, \g<name>, \k<name>, \k{name}, \k'name'.
-      if let open = peek(), [UInt8(ascii: "{"), UInt8(ascii: "<"), UInt8(ascii: "'")].contains(open) {
+      if let open = peek(),
+        [UInt8(ascii: "{"), UInt8(ascii: "<"), UInt8(ascii: "'")].contains(open)
+      {
         let close: UInt8 =
-          open == UInt8(ascii: "{") ? UInt8(ascii: "}") : open == UInt8(ascii: "<") ? UInt8(ascii: ">") : open
+          open == UInt8(ascii: "{")
+          ? UInt8(ascii: "}") : open == UInt8(ascii: "<") ? UInt8(ascii: ">") : open
         i += 1
         while let d = peek(), d != close { i += 1 }
         i += 1

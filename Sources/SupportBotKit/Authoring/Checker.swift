@@ -323,7 +323,8 @@ private struct CheckRun {
     var any = false
     for (k, t) in state.transitions.enumerated() {
       let shadow = state.transitions[..<k].first { e in
-        e.condition == nil && (e.intents.isEmpty || (!t.intents.isEmpty && Set(t.intents).isSubset(of: e.intents)))
+        e.condition == nil
+          && (e.intents.isEmpty || (!t.intents.isEmpty && Set(t.intents).isSubset(of: e.intents)))
       }
       if let shadow {
         add(
@@ -374,7 +375,10 @@ private struct CheckRun {
       }
       if slots.contains(slot) { continue }
       let condAt = map.value(ofKey: "if", inMappingAt: t.location) ?? t.location
-      let offset = c.source.range(of: slot).map { c.source.utf8.distance(from: c.source.startIndex, to: $0.lowerBound) } ?? 0
+      let offset =
+        c.source.range(of: slot).map {
+          c.source.utf8.distance(from: c.source.startIndex, to: $0.lowerBound)
+        } ?? 0
       add(
         .warning,
         "condition `\(c.source)` never holds: no path to '\(state.id)' in flow '\(flow.id)' "
@@ -476,9 +480,10 @@ private struct CheckRun {
           {
             continue
           }
-          let offset = t.raw.range(of: "{\(name)}").map {
-            t.raw.utf8.distance(from: t.raw.startIndex, to: $0.lowerBound)
-          } ?? 0
+          let offset =
+            t.raw.range(of: "{\(name)}").map {
+              t.raw.utf8.distance(from: t.raw.startIndex, to: $0.lowerBound)
+            } ?? 0
           add(
             .error,
             "reply uses `{\(name)}`, but no path to '\(state.id)' in flow '\(flow.id)' sets "
@@ -518,9 +523,11 @@ private struct CheckRun {
       {
         path.append(cur)
         if n == sid {
-          if reported.isDisjoint(with: path), let first = flow.state(sid)?.next.first(where: {
-            $0.intents.isEmpty && $0.condition == nil
-          }) {
+          if reported.isDisjoint(with: path),
+            let first = flow.state(sid)?.next.first(where: {
+              $0.intents.isEmpty && $0.condition == nil
+            })
+          {
             add(
               .error,
               "`next` steps loop without waiting for the user: "

@@ -112,7 +112,9 @@ public struct FlowGraph: Sendable {
             endUsed = true
             return end
           case .flow(let f):
-            if let known = nodes.first(where: { $0.kind == .flow && $0.flow == flow.id && $0.label == "flow: \(f)" }) {
+            if let known = nodes.first(where: {
+              $0.kind == .flow && $0.flow == flow.id && $0.label == "flow: \(f)"
+            }) {
               return known.id
             }
             let id = fresh(prefix + "flow_\(f)")
@@ -140,7 +142,9 @@ public struct FlowGraph: Sendable {
         if s.isTerminal {
           endUsed = true
           edges.append(Edge(from: from, to: end, label: "", kind: .ends))
-        } else if s.fallback == nil && !s.next.contains(where: { $0.intents.isEmpty && $0.condition == nil }) {
+        } else if s.fallback == nil
+          && !s.next.contains(where: { $0.intents.isEmpty && $0.condition == nil })
+        {
           personUsed = true
           let n = s.maxTries
           edges.append(
@@ -150,7 +154,9 @@ public struct FlowGraph: Sendable {
         }
       }
       if endUsed { nodes.append(Node(id: end, label: "", kind: .end, flow: flow.id)) }
-      if personUsed { nodes.append(Node(id: person, label: "person", kind: .person, flow: flow.id)) }
+      if personUsed {
+        nodes.append(Node(id: person, label: "person", kind: .person, flow: flow.id))
+      }
     }
   }
 
@@ -186,7 +192,8 @@ public struct FlowGraph: Sendable {
     func declare(_ n: Node, indent: String) -> String? {
       switch n.kind {
       case .start, .end: return nil
-      case .state: return n.id == n.label ? nil : "\(indent)state \"\(Self.mermaidText(n.label))\" as \(n.id)"
+      case .state:
+        return n.id == n.label ? nil : "\(indent)state \"\(Self.mermaidText(n.label))\" as \(n.id)"
       case .person, .flow: return "\(indent)state \"\(Self.mermaidText(n.label))\" as \(n.id)"
       }
     }
@@ -251,7 +258,8 @@ public struct FlowGraph: Sendable {
       case .start: return "[shape=point, width=0.15]"
       case .end: return "[shape=doublecircle, label=\"\", width=0.15]"
       case .person:
-        return "[shape=octagon, style=filled, fillcolor=\"#fecaca\", label=\(Self.dotString(n.label))]"
+        return
+          "[shape=octagon, style=filled, fillcolor=\"#fecaca\", label=\(Self.dotString(n.label))]"
       case .flow:
         return "[style=\"rounded,dashed\", label=\(Self.dotString(n.label))]"
       case .state:
@@ -287,7 +295,8 @@ public struct FlowGraph: Sendable {
 
   /// A DOT quoted string.
   static func dotString(_ s: String) -> String {
-    "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+    "\""
+      + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
       .replacingOccurrences(of: "\n", with: "\\n") + "\""
   }
 }

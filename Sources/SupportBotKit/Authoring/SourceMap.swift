@@ -33,7 +33,9 @@ final class SourceMap {
     var loaded: Entry? = nil
     let text =
       texts[file]
-      ?? FileManager.default.contents(atPath: file).flatMap { String(validating: $0, as: UTF8.self) }
+      ?? FileManager.default.contents(atPath: file).flatMap {
+        String(validating: $0, as: UTF8.self)
+      }
     if let text, let root = try? Yams.compose(yaml: text) {
       var e = Entry(source: YAMLSource(path: file, text: text))
       Self.index(root, into: &e)

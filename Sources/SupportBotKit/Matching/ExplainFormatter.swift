@@ -30,9 +30,8 @@ public enum ExplainFormatter {
         lines.append("      captures: " + e.joined(separator: " "))
       }
       for h in c.hits where h.index != c.best.index {
-        lines.append(
-          "      also matched \(h.location): \(h.source) (span=\(h.span.lowerBound)..<\(h.span.upperBound)"
-            + " \"\(h.text)\")")
+        let span = "\(h.span.lowerBound)..<\(h.span.upperBound)"
+        lines.append("      also matched \(h.location): \(h.source) (span=\(span) \"\(h.text)\")")
       }
       if let x = c.excludedBy {
         lines.append("      excluded by \(x.location): \(x.source) (matched \"\(x.text)\")")

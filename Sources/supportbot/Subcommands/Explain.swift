@@ -48,7 +48,9 @@ struct Explain: ParsableCommand {
       o["expected"] = expected.sorted()
       print(ExplainFormatter.json(o))
     } else {
-      print("state: \(state ?? "idle")" + (expected.isEmpty ? "" : " (expects: \(expected.sorted().joined(separator: ", ")))"))
+      print(
+        "state: \(state ?? "idle")"
+          + (expected.isEmpty ? "" : " (expects: \(expected.sorted().joined(separator: ", ")))"))
       print(ExplainFormatter.text(cls))
     }
   }
