@@ -18,6 +18,8 @@ private let day = CivilDate(year: 2025, month: 3, day: 14)
     #expect(chat.session.state == "confirm")
     #expect(chat.handle("yes") == [.replies(["Done: your request is in."])])
     #expect(chat.log.turns.count == 3)
+    #expect(chat.handle("   ") == [])
+    #expect(chat.log.turns.count == 3)
   }
 
   @Test func commands() throws {

@@ -103,6 +103,7 @@ public final class ChatSession {
   public func handle(_ typed: String) -> [Output] {
     let line = TerminalText.sanitize(typed, keepNewlines: false)
     let trimmed = line.trimmedOf(" \t\r")
+    if trimmed.isEmpty { return [] }  // an empty line is not a message
     if trimmed.hasPrefix("//") { return message(String(trimmed.dropFirst())) }
     guard trimmed.hasPrefix("/") else { return message(line) }
     let parts = trimmed.split(separator: " ", maxSplits: 1)

@@ -7,6 +7,7 @@ public final class ProtocolServer {
     /// Longest request line, in bytes, without its newline.
     public var maxLineBytes = 64 * 1024
     /// Deepest nesting of arrays and objects in a request (the request object is level 1).
+    /// The decoder recurses once per level, so keep it modest (`serve` allows up to 1000).
     public var maxDepth = 32
     /// Most sessions kept at once; beyond it the least recently used is dropped.
     public var maxSessions = 100_000

@@ -42,7 +42,9 @@ struct Serve: ParsableCommand {
     guard maxLineBytes > 0 else { throw ValidationError("--max-line-bytes must be positive") }
     guard maxSessions > 0 else { throw ValidationError("--max-sessions must be positive") }
     guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") }
-    guard maxDepth > 0 else { throw ValidationError("--max-depth must be positive") }
+    guard (1...1000).contains(maxDepth) else {
+      throw ValidationError("--max-depth must be between 1 and 1000")
+    }
     guard SQLiteSessionStore.Durability(rawValue: sessionsSync) != nil else {
       throw ValidationError("--sessions-sync must be 'full' or 'normal'")
     }
