@@ -21,6 +21,18 @@ struct DialogueBehaviourTests {
     #expect(c.position == "delete_account.subscriptions")
   }
 
+  @Test("A question mentioning a number of days is a digression, not the date asked for")
+  func digressionWithDays() throws {
+    var c = try Conversation()
+    c.say(["I want to recover my account", "I changed my mind"])
+    let r = c.say("what happens to my data after 30 days?")
+    #expect(c.position == "recover_account.when")
+    #expect(c.session.slots["days_since_request"] == nil)
+    #expect(r.replies.last?.hasPrefix("Back to getting back into your account: ") == true)
+    c.say("12 days ago")
+    #expect(c.position == "recover_account.in_window")
+  }
+
   @Test(
     "Conversation intents in a flow are digressions too",
     arguments: ["hello", "thanks", "help", "are you a bot?"])

@@ -42,6 +42,7 @@ struct SlotExtractorTests {
       ("on friday", 2),
       ("10", 10),
       ("I asked 5 days ago", 5),
+      ("I think it was on Monday, or around then, not sure", 6),
       ("on the 2nd", 27),
       ("the 29th", 0),
       ("on the 30th", 30),  // 30 October: the 30th of November is still to come
@@ -54,6 +55,8 @@ struct SlotExtractorTests {
     "days_ago finds nothing where no time is named",
     arguments: [
       "I don't remember", "no idea", "may I ask something", "", "hello", "this week maybe",
+      "what happens to my data after 30 days?", "is it deleted in 30 days?",
+      "does the grace period last for a month or so, I would like to know",
     ])
   func noDate(_ text: String) {
     #expect(SlotExtractors.daysAgo(text, today: today) == nil, "\(text)")

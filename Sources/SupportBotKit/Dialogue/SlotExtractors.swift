@@ -97,10 +97,8 @@ public enum SlotExtractors {
     guard first >= 1 else { return 0 }
     let p = ws[first - 1]
     let pp = first >= 2 ? ws[first - 2] : ""
-    if p == "over" || (p == "than" && pp == "more") || p == "after" { return 1 }
-    if p == "almost" || p == "nearly" || p == "under" || (p == "than" && pp == "less")
-      || p == "within"
-    {
+    if p == "over" || (p == "than" && pp == "more") { return 1 }
+    if p == "almost" || p == "nearly" || p == "under" || (p == "than" && pp == "less") {
       return -1
     }
     return 0
@@ -175,8 +173,16 @@ public enum SlotExtractors {
       return 0
     }
     // N units (ago): "10 days", "twenty-nine days", "a couple of weeks", "one and a half
-    // weeks", "a week and a half", "last week", "over a month".
-    for (i, w) in ws.enumerated() {
+    // weeks", "a week and a half", "last week", "over a month". Not a duration that is not in
+    // the past ("in 30 days", "after 30 days", "for a week"), and, without a word such as
+    // "ago", not inside a longer message or question ("what happens after 30 days?").
+    let pastMarkers: Set<String> = [
+      "ago", "back", "before", "earlier", "prior", "since", "previous", "past", "last",
+    ]
+    let hasPast = ws.contains(where: pastMarkers.contains)
+    let durationsCount = hasPast || (ws.count <= 6 && !(text.contains("?") && ws.count > 3))
+    let notPast: Set<String> = ["in", "after", "within", "for", "every", "next", "per", "each"]
+    for (i, w) in ws.enumerated() where durationsCount {
       guard let unit = units[w] else { continue }
       guard i > 0 else {
         if w == "fortnight" || w == "fortnights" { return 14 }
@@ -205,6 +211,7 @@ public enum SlotExtractors {
         if w == "fortnight" || w == "fortnights" { return 14 }
         continue
       }
+      if first >= 1, notPast.contains(ws[first - 1]) { continue }
       if i + 3 < ws.count, ws[i + 1] == "and", ws[i + 2] == "a", ws[i + 3] == "half" { h += 1 }
       let days = (h * unit + 1) / 2
       return max(0, days + adjustment(ws, before: first))
