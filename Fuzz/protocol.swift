@@ -1,12 +1,15 @@
 // Fuzz target `protocol`: bytes as a stream of request lines through the line framer, the
 // request decoder, the engine (shipped bot) and the reply encoder.
 // Invariants: exactly one reply line per input line, each a JSON object with `id` and
-// `session`; the framer's chunking does not change the replies.
+// `session`, whatever the chunking; with a session store attached, what is stored after a
+// commit is exactly the server's live sessions.
 import Foundation
 import SupportBotKit
 
 nonisolated(unsafe) private var server: ProtocolServer?
 nonisolated(unsafe) private var serverSmallLimits: ProtocolServer?
+nonisolated(unsafe) private var serverWithStore: ProtocolServer?
+nonisolated(unsafe) private var store = MemorySessionStore()
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzProtocol(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -19,8 +22,15 @@ public func fuzzProtocol(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     small.maxSessions = 3
     small.maxSessionBytes = 8
     serverSmallLimits = ProtocolServer(engine: engine, options: small)
+    let durable = ProtocolServer(engine: engine, options: small)
+    do {
+      try durable.attach(SessionJournal(store: store), now: 0)
+    } catch {
+      fuzzSetupFailure("cannot attach a memory store: \(error)")
+    }
+    serverWithStore = durable
   }
-  guard let server, let serverSmallLimits else { return 0 }
+  guard let server, let serverSmallLimits, let serverWithStore else { return 0 }
   let bytes = fuzzBytes(data, size)
   let expected = expectedLines(bytes)
   let today = CivilDate(year: 2026, month: 11, day: 29)
@@ -35,6 +45,21 @@ public func fuzzProtocol(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     check(pieces, expected, bytes)
   }
   check(run(serverSmallLimits, bytes, chunk: chunk, today: today), expected, bytes)
+
+  check(run(serverWithStore, bytes, chunk: chunk, today: today), expected, bytes)
+  do {
+    try serverWithStore.persistSessions()
+  } catch {
+    fuzzFailure("a memory store failed: \(error)")
+  }
+  let stored = store.loadAll()
+  let live = serverWithStore.sessions
+  if Set(stored.map(\.id)) != Set(live.keys) {
+    fuzzFailure("stored sessions \(stored.map(\.id)) but live \(live.keys)")
+  }
+  for s in stored where live.peek(s.id) != s.state {
+    fuzzFailure("session \(s.id.debugDescription) stored in another state than it lives in")
+  }
   return 0
 }
 
