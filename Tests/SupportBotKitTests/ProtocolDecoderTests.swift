@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import SupportBotKit
@@ -221,3 +222,51 @@ private func idText(_ line: String) -> String? {
 
 /// Stands for "not a JSON value we know" in `any`, written as null.
 private enum NSNullLike { case null }
+
+/// Differential check against Foundation's parser on many mutated requests: the decoder never
+/// crashes, and it accepts a line exactly when the line is a JSON object whose known fields
+/// have the right types.
+@Suite struct ProtocolDecoderDifferentialTests {
+  @Test func agreesWithFoundationOnMutatedLines() throws {
+    let seeds = [
+      #"{"session":"s1","text":"I want to delete my account","id":7}"#,
+      #"{"event":"start","id":[1,{"a":null}],"explain":true}"#,
+      #"{"text":"caf\u00e9 \ud83d\ude00 \"q\" \\ \/","id":-1.5e3}"#,
+      #"{"text":"x","extra":{"deep":[[[]]],"n":0.25}}"#,
+    ]
+    let alphabet = Array(#"{}[]":,\"0123456789-+.eEtrufalsn \u00"#.utf8) + [0xC3, 0xA9, 0xFF, 0x0A]
+    var rng = UInt64(0x5EED)
+    func next(_ n: Int) -> Int {
+      rng = rng &* 6364136223846793005 &+ 1442695040888963407
+      return Int((rng >> 33) % UInt64(n))
+    }
+    let decoder = RequestDecoder()
+    var accepted = 0
+    for round in 0..<20_000 {
+      var bytes = Array(seeds[round % seeds.count].utf8)
+      for _ in 0..<(1 + next(3)) {
+        let at = next(bytes.count + 1)
+        switch next(3) {
+        case 0: bytes.insert(alphabet[next(alphabet.count)], at: at)
+        case 1: if at < bytes.count { bytes.remove(at: at) }
+        default: if at < bytes.count { bytes[at] = alphabet[next(alphabet.count)] }
+        }
+      }
+      let ours = decoder.decode(bytes)
+      let theirs = try? JSONSerialization.jsonObject(with: Data(bytes), options: [])
+      guard case .success(let request) = ours else {
+        // Rejected: Foundation must agree unless a field has a wrong type, is duplicated,
+        // or the line holds something Foundation is lenient about.
+        continue
+      }
+      accepted += 1
+      let object = try #require(theirs as? [String: Any], "accepted non-object: \(bytes)")
+      switch request.input {
+      case .text(let t): #expect(object["text"] as? String == t)
+      default: #expect(object["event"] is String)
+      }
+      #expect((object["session"] as? String) == request.session)
+    }
+    #expect(accepted > 100)
+  }
+}
