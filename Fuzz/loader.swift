@@ -8,14 +8,14 @@ import SupportBotKit
 private let base = (
   path: "bot/base.yaml",
   text: """
-    messages:
-      welcome: "Hi"
-      fallback: "Sorry?"
-      fallback_handoff: "Want a person?"
-      escalate: "Passing you on."
-      sensitive_data: "Don't share secrets."
-      resume: "Back to {flow_title}: {question}"
-    """
+  messages:
+    welcome: "Hi"
+    fallback: "Sorry?"
+    fallback_handoff: "Want a person?"
+    escalate: "Passing you on."
+    sensitive_data: "Don't share secrets."
+    resume: "Back to {flow_title}: {question}"
+  """
 )
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -13,7 +13,8 @@ public func fuzzMatcher(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   if engine == nil {
     let bot = loadShippedBot()
     engine = Engine(bot: bot)
-    starts = [SessionState()]
+    starts =
+      [SessionState()]
       + bot.flows.map { SessionState(flow: $0.id, state: $0.start) }
   }
   guard let engine else { return 0 }

@@ -99,8 +99,9 @@ private func check(_ out: [UInt8], _ expected: Int, _ input: [UInt8]) {
     fuzzFailure("\(expected) input line(s) but \(lines.count) reply line(s)")
   }
   for line in lines {
-    guard let object = try? JSONSerialization.jsonObject(with: Data(line), options: [])
-      as? [String: Any]
+    guard
+      let object = try? JSONSerialization.jsonObject(with: Data(line), options: [])
+        as? [String: Any]
     else {
       fuzzFailure("a reply is not a JSON object: \(String(decoding: line, as: UTF8.self))")
     }

@@ -16,7 +16,9 @@ import Testing
   static let scripts: [[String]] = [
     ["@start", "close my account", "maybe", "yes", "where is order 42", "close my account", "no"],
     ["close my account", "where is order 7", "yes", "close my account", "a person please", "hi"],
-    ["@start", "hmm", "huh", "close my account", "@reset", "close my account", "nope", "@end", "x"],
+    [
+      "@start", "hmm", "huh", "close my account", "@reset", "close my account", "nope", "@end", "x",
+    ],
     ["tell me everything", "close my account", "bye", "close my account", "yes", "hello?"],
   ]
 

@@ -71,7 +71,8 @@ private final class FailingStore: SessionStore {
   let engine: Engine
 
   init() throws {
-    engine = Engine(bot: try BotLoader.load(files: [("bot/bot.yaml", journalBot)], directory: "bot"))
+    engine = Engine(
+      bot: try BotLoader.load(files: [("bot/bot.yaml", journalBot)], directory: "bot"))
   }
 
   func request(_ session: String, _ text: String, id: Int) -> String {
@@ -160,7 +161,8 @@ private final class FailingStore: SessionStore {
     let clock = FakeClock()
     var batch = SessionBatch()
     for i in 0..<5 {
-      batch.put("s\(i)", SessionState(flow: "order", state: "two"), lastUsed: clock.ms - 5 + Int64(i))
+      batch.put(
+        "s\(i)", SessionState(flow: "order", state: "two"), lastUsed: clock.ms - 5 + Int64(i))
     }
     store.commit(batch)
     var options = ProtocolServer.Options()

@@ -122,7 +122,8 @@ public final class SQLiteSessionStore: SessionStore {
           try db.scalarInt(
             "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'")
           ?? 0
-        guard hasTable == 1, let version = try db.scalarInt("SELECT max(version) FROM schema_version")
+        guard hasTable == 1,
+          let version = try db.scalarInt("SELECT max(version) FROM schema_version")
         else {
           throw SessionStoreError(
             .corrupt, path: path, "has no schema version: damaged, or not written by supportbot")
@@ -184,7 +185,8 @@ public final class SQLiteSessionStore: SessionStore {
       throw error
     } catch {
       selectAll.reset()
-      throw Self.describe(error as? SQLiteError ?? SQLiteError(code: 1, message: "\(error)"),
+      throw Self.describe(
+        error as? SQLiteError ?? SQLiteError(code: 1, message: "\(error)"),
         path: path, doing: "read sessions")
     }
     return out
@@ -199,7 +201,8 @@ public final class SQLiteSessionStore: SessionStore {
     } catch let error as SessionStoreError {
       throw error
     } catch {
-      throw Self.describe(error as? SQLiteError ?? SQLiteError(code: 1, message: "\(error)"),
+      throw Self.describe(
+        error as? SQLiteError ?? SQLiteError(code: 1, message: "\(error)"),
         path: path, doing: "read a session")
     }
   }
@@ -224,7 +227,8 @@ public final class SQLiteSessionStore: SessionStore {
       if let e = error as? SessionStoreError {
         throw SessionStoreError(e.code, path: path, e.message)
       }
-      throw Self.describe(error as? SQLiteError ?? SQLiteError(code: 1, message: "\(error)"),
+      throw Self.describe(
+        error as? SQLiteError ?? SQLiteError(code: 1, message: "\(error)"),
         path: path, doing: "write sessions")
     }
   }
@@ -283,7 +287,10 @@ public final class SQLiteSessionStore: SessionStore {
 
   private func quoted(_ id: String) -> String {
     let shown = id.count > 60 ? String(id.prefix(60)) + "…" : id
-    return "\"" + shown.unicodeScalars.map { $0.properties.generalCategory == .control
-      ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined() + "\""
+    return "\""
+      + shown.unicodeScalars.map {
+        $0.properties.generalCategory == .control
+          ? "\\u{\(String($0.value, radix: 16))}" : String($0)
+      }.joined() + "\""
   }
 }
