@@ -22,6 +22,10 @@ struct RedactorTests {
       ("OTP 908172", "908172", .oneTimeCode),
       ("PIN is 1234", "1234", .oneTimeCode),
       ("482913", "482913", .oneTimeCode),
+      ("the password for my account is opensesame9", "opensesame9", .password),
+      ("my password's letmein77", "letmein77", .password),
+      ("the code you sent me was 5521", "5521", .oneTimeCode),
+      ("code: 12 34 56", "12 34 56", .oneTimeCode),
     ])
   func redacts(_ text: String, _ secret: String, _ kind: Redactor.Kind) {
     let (out, kinds) = redactor.redact(text)
@@ -47,6 +51,9 @@ struct RedactorTests {
       "promo code 2024",
       "call me on 07700 900123",
       "two factor codes are not arriving",
+      "the code did not arrive. I waited 10 minutes",
+      "the password for my account is not working",
+      "I got the code 2 days ago",
     ])
   func leavesAlone(_ text: String) {
     let (out, kinds) = redactor.redact(text)
