@@ -101,9 +101,12 @@ private func chatOnTerminal(_ input: String, env: [String: String] = [:]) throws
     // The long reply is wrapped to 40 columns.
     let plain = r.out.replacingOccurrences(
       of: "\u{1b}\\[[0-9;]*m", with: "", options: .regularExpression)
-    let replyLines = plain.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+    let replyLines = plain.split(separator: "\n").map {
+      $0.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
     #expect(replyLines.contains { $0.contains("bot › Here is a deliberately long") })
-    for line in plain.split(separator: "\r\n") where line.contains("deliberately") || line.hasPrefix("      ") {
+    for line in plain.split(separator: "\r\n")
+    where line.contains("deliberately") || line.hasPrefix("      ") {
       #expect(line.count <= 40, "\(line)")
     }
   }

@@ -123,8 +123,14 @@ private func serve(_ lines: [String], _ extra: [String] = []) throws -> RunResul
         "5", "b"
       ),
       (Array(#"{"id":6,"session":"","text":"x"}"#.utf8), "invalid_session", "6", nil),
-      (Array(#"{"id":8,"session":"b","text":""#.utf8) + [0xFF, 0xFE] + Array(#""}"#.utf8), "invalid_utf8", "8", "b"),
-      (Array(#"{"id":9,"session":"b","text":"x","extra":\#(deep)}"#.utf8), "nesting_too_deep", "9", "b"),
+      (
+        Array(#"{"id":8,"session":"b","text":""#.utf8) + [0xFF, 0xFE] + Array(#""}"#.utf8),
+        "invalid_utf8", "8", "b"
+      ),
+      (
+        Array(#"{"id":9,"session":"b","text":"x","extra":\#(deep)}"#.utf8), "nesting_too_deep", "9",
+        "b"
+      ),
       (
         Array(#"{"id":{"n":10},"session":"b","text":"\#(megabyte)"}"#.utf8), "line_too_long",
         #"{"n":10}"#, "b"
@@ -134,7 +140,8 @@ private func serve(_ lines: [String], _ extra: [String] = []) throws -> RunResul
     for (n, c) in cases.enumerated() {
       input.append(contentsOf: c.line)
       input.append(0x0A)
-      input.append(contentsOf: #"{"id":"ok-\#(n)","session":"good-\#(n)","text":"close my account"}"#.utf8)
+      input.append(
+        contentsOf: #"{"id":"ok-\#(n)","session":"good-\#(n)","text":"close my account"}"#.utf8)
       input.append(0x0A)
     }
     let r = try run(["serve"] + bot, stdin: input)
@@ -171,7 +178,8 @@ private func serve(_ lines: [String], _ extra: [String] = []) throws -> RunResul
     let text = String(repeating: "la ", count: 350_000)
     let line = #"{"id":1,"text":"\#(text)"}"#
     #expect(line.utf8.count > 1_000_000)
-    let r = try serve([line, #"{"id":2,"text":"close my account"}"#], ["--max-line-bytes", "2000000"])
+    let r = try serve(
+      [line, #"{"id":2,"text":"close my account"}"#], ["--max-line-bytes", "2000000"])
     #expect(r.status == 0)
     #expect(r.lines.count == 2)
     let first = try object(r.lines[0])

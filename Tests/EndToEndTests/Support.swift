@@ -40,7 +40,9 @@ struct RunResult {
   var status: Int32
   var out: String { String(decoding: stdout, as: UTF8.self) }
   var err: String { String(decoding: stderr, as: UTF8.self) }
-  var lines: [String] { out.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init) }
+  var lines: [String] {
+    out.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+  }
 }
 
 /// Runs `executable` with `stdin` from a file and stdout/stderr to files (no pipe deadlocks

@@ -89,7 +89,9 @@ private let day = CivilDate(year: 2025, month: 3, day: 14)
     let chat = try ChatSession(engine: engine, start: .init(today: day))
     let out = chat.handle("a person please")
     #expect(out.first == .replies(["Passing you to a person."]))
-    if case .action(let a) = out.last { #expect(a.contains("user_asked")) } else {
+    if case .action(let a) = out.last {
+      #expect(a.contains("user_asked"))
+    } else {
       Issue.record("no action")
     }
   }

@@ -52,7 +52,9 @@ private func idText(_ line: String) -> String? {
   @Test func idIsAnyJSONValueEchoedCompactly() {
     #expect(idText(#"{"text":"x","id":7}"#) == "7")
     #expect(idText(#"{"text":"x","id":-0.5e+10}"#) == "-0.5e+10")
-    #expect(idText(#"{"text":"x","id":123456789012345678901234567890}"#) == "123456789012345678901234567890")
+    #expect(
+      idText(#"{"text":"x","id":123456789012345678901234567890}"#)
+        == "123456789012345678901234567890")
     #expect(idText(#"{"text":"x","id":"a\"b\u00e9"}"#) == #""a\"b\u00e9""#)
     #expect(idText(#"{"text":"x","id":null}"#) == "null")
     #expect(idText(#"{"text":"x","id":true}"#) == "true")
@@ -72,7 +74,9 @@ private func idText(_ line: String) -> String? {
   @Test func everyBadInputHasItsOwnCode() {
     #expect(code("") == "empty_line")
     #expect(code("  \t\r") == "empty_line")
-    #expect(code([0x7B, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3A, 0x22, 0xFF, 0x22, 0x7D]) == "invalid_utf8")
+    #expect(
+      code([0x7B, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3A, 0x22, 0xFF, 0x22, 0x7D])
+        == "invalid_utf8")
     #expect(code("{") == "invalid_json")
     #expect(code("nope") == "invalid_json")
     #expect(code(#"{"text":"x",}"#) == "invalid_json")
@@ -107,7 +111,9 @@ private func idText(_ line: String) -> String? {
     #expect(code(#"{"text":"x","explain":1}"#) == "wrong_type")
     #expect(code(#"{"text":"x","event":"start"}"#) == "conflicting_fields")
     #expect(code(#"{"session":"","text":"x"}"#) == "invalid_session")
-    #expect(code("{\"session\":\"\(String(repeating: "s", count: 257))\",\"text\":\"x\"}") == "invalid_session")
+    #expect(
+      code("{\"session\":\"\(String(repeating: "s", count: 257))\",\"text\":\"x\"}")
+        == "invalid_session")
     #expect(code(#"{"event":"restart"}"#) == "unknown_event")
     #expect(code(#"{"event":"START"}"#) == "unknown_event")
   }
@@ -211,7 +217,8 @@ private func idText(_ line: String) -> String? {
     ReplyEncoder.error(f, into: &out)
     #expect(
       String(decoding: out, as: UTF8.self)
-        == #"{"id":{"k":[1]},"session":"s","error":{"code":"invalid_json","message":"bad"}}"# + "\n")
+        == #"{"id":{"k":[1]},"session":"s","error":{"code":"invalid_json","message":"bad"}}"# + "\n"
+    )
     out = []
     ReplyEncoder.error(RequestFailure(ProtocolError(.emptyLine, "empty")), into: &out)
     #expect(

@@ -72,7 +72,8 @@ private func parse(_ line: String) throws -> [String: Any] {
     #expect(start["replies"] as? [String] == ["Hi"])
     #expect(start["ended"] as? Bool == false)
 
-    let line = server.handle(#"{"session":"s1","text":"please delete my account","id":"x"}"#, today: day)
+    let line = server.handle(
+      #"{"session":"s1","text":"please delete my account","id":"x"}"#, today: day)
     #expect(
       line
         == #"{"id":"x","session":"s1","intent":"delete_account","entities":{},"flow":"delete_account","state":"confirm","slots":{},"replies":["Are you sure you want to close it?"],"actions":[],"ended":false}"#
@@ -233,7 +234,8 @@ private func parse(_ line: String) throws -> [String: Any] {
     let collect: (LineFramer.Line) -> Void = { line in
       switch line {
       case .line(let b): out.append(String(decoding: b, as: UTF8.self))
-      case .tooLong(let p, let n): out.append("TOO LONG \(n): " + String(decoding: p, as: UTF8.self))
+      case .tooLong(let p, let n):
+        out.append("TOO LONG \(n): " + String(decoding: p, as: UTF8.self))
       }
     }
     for c in chunks {
@@ -251,7 +253,8 @@ private func parse(_ line: String) throws -> [String: Any] {
 
   @Test func overlongLinesKeepOnlyAPrefix() {
     #expect(frame(["0123456789ABC\nok\n"], max: 10) == ["TOO LONG 13: 0123456789", "ok"])
-    #expect(frame(["01234", "56789", "AB", "CD\nok"], max: 10) == ["TOO LONG 14: 0123456789", "ok"])
+    #expect(
+      frame(["01234", "56789", "AB", "CD\nok"], max: 10) == ["TOO LONG 14: 0123456789", "ok"])
     #expect(frame(["0123456789"], max: 10) == ["0123456789"])
     #expect(frame(["0123456789X"], max: 10) == ["TOO LONG 11: 0123456789"])
   }

@@ -69,7 +69,9 @@ public enum ExplainFormatter {
         },
       ]
       if let x = c.excludedBy {
-        o["excluded_by"] = ["pattern": x.source, "location": x.location.description, "matched": x.text]
+        o["excluded_by"] = [
+          "pattern": x.source, "location": x.location.description, "matched": x.text,
+        ]
       }
       return o
     }
@@ -113,7 +115,8 @@ public enum ExplainFormatter {
         + place(trace.flowAfter, trace.stateAfter))
     if !trace.entered.isEmpty { lines.append("entered: " + trace.entered.joined(separator: ", ")) }
     for t in trace.transitions {
-      lines.append("transition: \(t.flow).\(t.state) \(t.kind.rawValue) → \(t.target) (\(t.location))")
+      lines.append(
+        "transition: \(t.flow).\(t.state) \(t.kind.rawValue) → \(t.target) (\(t.location))")
     }
     for w in trace.slotWrites {
       lines.append("slot: \(w.slot) = \"\(w.value)\" (from \(w.source))")

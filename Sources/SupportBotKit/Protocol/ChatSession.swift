@@ -145,8 +145,12 @@ public final class ChatSession {
     for a in result.actions {
       var s = "hand-off to a person (\(a.reason))"
       if let topic = a.topic { s += ", topic: \(topic)" }
-      if !a.slots.isEmpty { s += ", collected: " + a.slots.sorted { $0.key < $1.key }
-        .map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
+      if !a.slots.isEmpty {
+        s +=
+          ", collected: "
+          + a.slots.sorted { $0.key < $1.key }
+          .map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+      }
       out.append(.action(s))
     }
     return out

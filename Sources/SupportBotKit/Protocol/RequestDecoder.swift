@@ -469,7 +469,8 @@ private struct JSONScanner {
     case UInt8(ascii: "{"), UInt8(ascii: "["):
       guard depth <= maxDepth else {
         throw ProtocolError(
-          .nestingTooDeep, "arrays and objects nest deeper than \(maxDepth) levels at byte \(i + 1)")
+          .nestingTooDeep, "arrays and objects nest deeper than \(maxDepth) levels at byte \(i + 1)"
+        )
       }
       let isObject = b == UInt8(ascii: "{")
       let close: UInt8 = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")

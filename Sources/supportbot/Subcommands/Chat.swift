@@ -25,11 +25,14 @@ struct Chat: ParsableCommand {
   @Option(help: "Start at this state of --flow.")
   var state: String?
 
-  @Option(name: .customLong("slot"), help: "Set a slot before the first message: NAME=VALUE (repeatable).")
+  @Option(
+    name: .customLong("slot"), help: "Set a slot before the first message: NAME=VALUE (repeatable)."
+  )
   var slots: [String] = []
 
   @Option(
-    name: .customLong("today"), help: "Date the conversation happens on, YYYY-MM-DD (default: today, UTC).")
+    name: .customLong("today"),
+    help: "Date the conversation happens on, YYYY-MM-DD (default: today, UTC).")
   var date: String?
 
   func validate() throws {
@@ -59,7 +62,8 @@ struct Chat: ParsableCommand {
     let terminal = Terminal()
     if terminal.interactive {
       interruptNewline = 1
-      print(terminal.paint("supportbot chat: type /help for commands, /quit or Ctrl-D to leave", .info))
+      print(
+        terminal.paint("supportbot chat: type /help for commands, /quit or Ctrl-D to leave", .info))
     }
     // Ctrl-C leaves cleanly (exit 0), like Ctrl-D.
     signal(SIGINT) { _ in

@@ -64,7 +64,8 @@ struct Serve: ParsableCommand {
     if let sessions {
       do {
         let store = try SQLiteSessionStore(
-          path: sessions, durability: SQLiteSessionStore.Durability(rawValue: sessionsSync) ?? .full)
+          path: sessions, durability: SQLiteSessionStore.Durability(rawValue: sessionsSync) ?? .full
+        )
         try server.attach(SessionJournal(store: store), now: ServeLoop.monotonicSeconds())
       } catch {
         stderr("supportbot serve: \(error)")
