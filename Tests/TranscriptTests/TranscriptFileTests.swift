@@ -1,5 +1,6 @@
 import Foundation
 import SupportBotKit
+import Synchronization
 import Testing
 
 /// Every `.convo` file in `Transcripts/` is its own test case, replayed against the shipped bot
@@ -28,12 +29,19 @@ import Testing
     #expect(Self.files.count >= 1, "no .convo files under Transcripts/")
   }
 
+  /// One runner (and so one engine) for every case; replays are quick, building engines is not.
+  static let shared = Mutex<TranscriptRunner?>(nil)
+
   @Test("transcript replays green", arguments: files)
   func replays(_ file: String) throws {
     let bot = try Self.bot.get()
-    var coverage: TranscriptCoverage? = nil
-    let (_, outcome) = TranscriptRunner(bot: bot).run(
-      file: Self.root.appendingPathComponent(file).path, coverage: &coverage)
+    let path = Self.root.appendingPathComponent(file).path
+    let outcome = Self.shared.withLock { runner -> TranscriptOutcome in
+      let r = runner ?? TranscriptRunner(bot: bot)
+      runner = r
+      var coverage: TranscriptCoverage? = nil
+      return r.run(file: path, coverage: &coverage).1
+    }
     #expect(outcome.passed, "\n\(outcome.report)")
   }
 }

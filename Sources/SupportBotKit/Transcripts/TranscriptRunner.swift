@@ -56,8 +56,25 @@ public struct TranscriptOutcome: Sendable {
 /// Replays transcripts through the engine, the same one chat and serve use.
 public struct TranscriptRunner {
   public let bot: Bot
+  private let engines = EngineCache()
 
   public init(bot: Bot) { self.bot = bot }
+
+  /// Building an engine compiles the matcher's prefilter, so one is kept per platform name.
+  /// Not thread-safe: give each thread its own runner.
+  final class EngineCache {
+    var byPlatform: [String: Engine] = [:]
+  }
+
+  func engine(platform: String?) -> Engine {
+    let key = platform ?? "\u{0}default"
+    if let e = engines.byPlatform[key] { return e }
+    var bot = self.bot
+    if let platform { bot.settings["platform"] = platform }
+    let e = Engine(bot: bot)
+    engines.byPlatform[key] = e
+    return e
+  }
 
   /// Parses and replays the transcript file at `path`.
   public func run(file path: String, coverage: inout TranscriptCoverage?) -> (Transcript?, TranscriptOutcome)
@@ -78,8 +95,8 @@ public struct TranscriptRunner {
   public func run(_ t: Transcript, coverage: inout TranscriptCoverage?) -> TranscriptOutcome {
     var outcome = TranscriptOutcome(
       path: t.path, title: t.title, tags: t.tags, errors: [], failures: [], turns: t.turns.count)
-    var bot = self.bot
-    if let platform = t.platform { bot.settings["platform"] = platform }
+    let engine = engine(platform: t.platform)
+    let bot = engine.bot
     var session = SessionState()
     if let flowId = t.startFlow {
       let at = SourceLocation(file: t.path, line: t.startLine ?? 1, column: 8)
@@ -102,7 +119,6 @@ public struct TranscriptRunner {
     } else if !t.startSlots.isEmpty {
       session.slots = t.startSlots
     }
-    let engine = Engine(bot: bot)
     for (index, turn) in t.turns.enumerated() {
       let before = session
       let result = engine.step(session, Turn(turn.input, today: t.today))
@@ -118,8 +134,8 @@ public struct TranscriptRunner {
   /// Replays only the inputs of `t` (ignoring its expectations) and returns the conversation,
   /// for re-recording a transcript with ``TranscriptRecorder``.
   public func record(_ t: Transcript) -> ConversationLog {
-    var bot = self.bot
-    if let platform = t.platform { bot.settings["platform"] = platform }
+    let engine = engine(platform: t.platform)
+    let bot = engine.bot
     var log = ConversationLog(
       platform: t.platform, today: t.today, startFlow: t.startFlow, startState: t.startState,
       startSlots: t.startSlots)
@@ -129,7 +145,6 @@ public struct TranscriptRunner {
     } else {
       session.slots = t.startSlots
     }
-    let engine = Engine(bot: bot)
     for turn in t.turns {
       let result = engine.step(session, Turn(turn.input, today: t.today))
       log.append(turn.input, result)
