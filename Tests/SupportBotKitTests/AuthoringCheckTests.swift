@@ -118,6 +118,34 @@ struct AuthoringCheckTests {
     #expect(result.diagnostics.filter { $0.severity == .error }.map(\.description) == [])
   }
 
+  /// A state's own `slots:` fill only after its question, unless the flow's first message can
+  /// answer it on the way in; a state reached only by `default` cannot ask with them.
+  @Test func askCannotUseItsOwnSlotWhenOnlyReachedByDefault() throws {
+    let text = """
+      messages: {welcome: [Hi], fallback: [Eh], fallback_handoff: [Person?], escalate: [On],
+        sensitive_data: [No], resume: ["{question}"]}
+      intents:
+        - {id: refund, patterns: ['\\brefund\\b'], examples: [refund]}
+        - {id: yes, contextual: true, patterns: ['^yes\\b'], examples: ['yes']}
+      flows:
+        - id: refund
+          states:
+            start:
+              ask: "Is it one order?"
+              on: [{intent: yes, to: done}]
+              default: again
+            again:
+              ask: "Which order, {order}?"
+              slots: [{name: order, pattern: '(\\d+)'}]
+              on: [{if: order is set, to: done}]
+            done: {say: "Done."}
+      """
+    let bot = try BotLoader.load(files: [("mem.yaml", text)])
+    let errors = Checker.check(bot, texts: ["mem.yaml": text]).filter { $0.severity == .error }
+    #expect(errors.map(\.location.description) == ["mem.yaml:14:28"])
+    #expect(errors.first?.message.contains("sets slot 'order' before asking") == true)
+  }
+
   @Test func checksBotsLoadedFromMemory() throws {
     let text = """
       messages:

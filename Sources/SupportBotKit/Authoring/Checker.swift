@@ -243,7 +243,11 @@ private struct CheckRun {
           reportStuck(flow, state, at: key)
         }
         checkReprompts(flow, state)
-        checkTemplates(flow, state, entry: entry, answered: answered)
+        // The message that started the flow may answer states on the way in: it fills their
+        // slots before they ask (Engine.answerFromTrigger).
+        let asking =
+          !state.transitions.isEmpty && triggerReachable(flow).contains(sid) ? answered : entry
+        checkTemplates(flow, state, entry: entry, asking: asking, answered: answered)
         checkSlotFills(state)
       }
       checkNextLoops(flow)
@@ -256,6 +260,20 @@ private struct CheckRun {
     while let sid = work.popLast() {
       guard let s = flow.state(sid) else { continue }
       for t in allTransitions(s) {
+        if case .state(let next) = t.target, seen.insert(next).inserted { work.append(next) }
+      }
+    }
+    return seen
+  }
+
+  /// States the flow's first message can reach by itself: from the start through `next` and
+  /// `on` transitions (the engine tries the message as an answer to each question on the way).
+  func triggerReachable(_ flow: Flow) -> Set<String> {
+    var seen: Set<String> = [flow.start]
+    var work = [flow.start]
+    while let sid = work.popLast() {
+      guard let s = flow.state(sid) else { continue }
+      for t in s.next + s.transitions {
         if case .state(let next) = t.target, seen.insert(next).inserted { work.append(next) }
       }
     }
@@ -465,11 +483,12 @@ private struct CheckRun {
 
   /// Placeholders naming slots that no path to the state sets.
   mutating func checkTemplates(
-    _ flow: Flow, _ state: FlowState, entry: Set<String>, answered: Set<String>
+    _ flow: Flow, _ state: FlowState, entry: Set<String>, asking: Set<String>,
+    answered: Set<String>
   ) {
     let groups: [([ReplyLine], Set<String>, String)] = [
       (state.say, entry, "entering"),
-      (state.ask.map { [$0] } ?? [], entry, "asking"),
+      (state.ask.map { [$0] } ?? [], asking, "asking"),
       (state.reprompts, answered, "re-prompting"),
     ]
     for (lines, slots, when) in groups {
