@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import SupportBotKit
@@ -267,5 +268,3 @@ struct DialogueBehaviourTests {
     #expect(c.last?.intent == "greeting")
   }
 }
-
-import Foundation

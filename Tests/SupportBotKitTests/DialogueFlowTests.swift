@@ -71,7 +71,9 @@ struct DialogueFlowTests {
   @Test("delete_account: 'done' and 'I don't have any' count as a step already taken")
   func deleteAccountAlreadyDone() throws {
     var c = try Conversation()
-    c.say(["delete my account", "already did that", "I don't have any subscriptions", "nothing linked"])
+    c.say([
+      "delete my account", "already did that", "I don't have any subscriptions", "nothing linked",
+    ])
     #expect(c.position == "delete_account.impact")
     #expect(!c.entered.contains("delete_account.backup_how"))
   }
@@ -153,7 +155,8 @@ struct DialogueFlowTests {
     var c = try Conversation()
     c.say(["recover my account", "I changed my mind about the deletion"])
     let r = c.say(phrase)
-    #expect(r.trace.slotWrites.contains { $0.slot == "days_since_request" && $0.value == "\(days)" })
+    #expect(
+      r.trace.slotWrites.contains { $0.slot == "days_since_request" && $0.value == "\(days)" })
   }
 
   @Test("recover_account: 30 days reads as the last day, with a person offered")
@@ -352,7 +355,10 @@ struct DialogueFlowTests {
   func troubleshootCorrupted() throws {
     var c = try Conversation()
     c.say(["I can't delete a file", "it seems damaged"])
-    #expect(c.entered.suffix(2) == ["troubleshoot_deletion.corrupted", "troubleshoot_deletion.disk_check"])
+    #expect(
+      c.entered.suffix(2) == [
+        "troubleshoot_deletion.corrupted", "troubleshoot_deletion.disk_check",
+      ])
     #expect(c.lastText.contains("repair tool"))
     #expect(c.lastText.contains("chkdsk /f /r"))
   }

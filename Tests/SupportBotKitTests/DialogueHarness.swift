@@ -95,8 +95,7 @@ func everythingEmitted(_ r: StepResult) -> String {
       parts += cand.captures.values
     }
   }
-  if let data = try? JSONEncoder().encode(r.state), let json = String(data: data, encoding: .utf8)
-  {
+  if let data = try? JSONEncoder().encode(r.state), let json = String(data: data, encoding: .utf8) {
     parts.append(json)
   }
   return parts.joined(separator: "\n")

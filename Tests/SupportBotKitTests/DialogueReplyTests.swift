@@ -124,8 +124,10 @@ struct DialogueReplyTests {
   @Test("Every intent the issue names has a response or a flow")
   func intentIdsCovered() throws {
     let bot = try ShippedBot.bot()
-    let flows = ["delete_account", "recover_account", "two_factor", "update_details",
-                 "troubleshoot_deletion"]
+    let flows = [
+      "delete_account", "recover_account", "two_factor", "update_details",
+      "troubleshoot_deletion",
+    ]
     for id in flows { #expect(bot.flow(triggeredBy: id)?.id == id) }
     let answers = [
       "backup_data", "cancel_subscriptions", "connected_services", "privacy_after_deletion",

@@ -57,7 +57,8 @@ enum ConditionParser {
         throw Failure(message: "'\(slot)' is not a slot name", offset: offset + lead)
       }
       if value.isEmpty {
-        throw Failure(message: "missing value after `\(op.rawValue)`", offset: offset + part.utf8.count)
+        throw Failure(
+          message: "missing value after `\(op.rawValue)`", offset: offset + part.utf8.count)
       }
       if value.count >= 2, value.first == "\"" || value.first == "'", value.last == value.first {
         value = String(value.dropFirst().dropLast())
@@ -72,7 +73,10 @@ enum ConditionParser {
   }
 
   private static func isSlot(_ s: String) -> Bool {
-    !s.isEmpty && s.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+    !s.isEmpty
+      && s.unicodeScalars.allSatisfy {
+        ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_"
+      }
   }
 }
 

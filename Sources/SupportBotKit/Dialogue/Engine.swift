@@ -331,7 +331,8 @@ private struct Run {
         if let c = t.condition, !c.holds(s.slots) { continue }
       }
       trace.steps.append(
-        "the message that started \(flow.id) answers \(state.id): \(answer ?? "slots") → \(t.target)")
+        "the message that started \(flow.id) answers \(state.id): \(answer ?? "slots") → \(t.target)"
+      )
       record(t, .on, flow: flow, state: state)
       return t
     }
@@ -397,7 +398,8 @@ private struct Run {
       }
       if let value {
         s.slots[fill.slot] = value
-        trace.slotWrites.append(SlotWrite(slot: fill.slot, value: value.description, source: source))
+        trace.slotWrites.append(
+          SlotWrite(slot: fill.slot, value: value.description, source: source))
       }
     }
   }
@@ -445,7 +447,8 @@ private struct Run {
   }
 
   func render(_ line: ReplyLine, flowTitle: String?, question: String? = nil) -> String {
-    let index = line.alternatives.count > 1 ? (s.turns + replies.count) % line.alternatives.count : 0
+    let index =
+      line.alternatives.count > 1 ? (s.turns + replies.count) % line.alternatives.count : 0
     let template = line.alternatives[index]
     var out = ""
     for part in template.parts {

@@ -45,15 +45,21 @@ public final class Redactor {
     if let card {
       current = replaceAll(card, in: current, group: 0) { digits in
         Self.luhnValid(digits.filter(\.isNumber))
-      } onHit: { if !kinds.contains(.cardNumber) { kinds.append(.cardNumber) } }
+      } onHit: {
+        if !kinds.contains(.cardNumber) { kinds.append(.cardNumber) }
+      }
     }
     if let password {
-      current = replaceAll(password, in: current, group: 1) { v in v != Self.marker } onHit: {
+      current = replaceAll(password, in: current, group: 1) { v in
+        v != Self.marker
+      } onHit: {
         if !kinds.contains(.password) { kinds.append(.password) }
       }
     }
     for p in [code, bareCode].compactMap({ $0 }) {
-      current = replaceAll(p, in: current, group: 1) { _ in true } onHit: {
+      current = replaceAll(p, in: current, group: 1) { _ in
+        true
+      } onHit: {
         if !kinds.contains(.oneTimeCode) { kinds.append(.oneTimeCode) }
       }
     }

@@ -129,7 +129,8 @@ public enum SlotExtractors {
       if w == "may" || w == "mar" {
         // "may" is also a verb: require a day number next to it.
         let hasDay =
-          (i > 0 && ordinalDay(ws[i - 1]) != nil) || (i + 1 < ws.count && ordinalDay(ws[i + 1]) != nil)
+          (i > 0 && ordinalDay(ws[i - 1]) != nil)
+          || (i + 1 < ws.count && ordinalDay(ws[i + 1]) != nil)
         if !hasDay { continue }
       }
       var day: Int?
@@ -143,7 +144,8 @@ public enum SlotExtractors {
       guard let day else { continue }
       var year = today.year
       for w2 in ws.dropFirst(i) { if w2.count == 4, let y = Int(w2), y > 1970 { year = y } }
-      var date = CivilDate(year: year, month: m, day: min(day, CivilDate.daysIn(month: m, year: year)))
+      var date = CivilDate(
+        year: year, month: m, day: min(day, CivilDate.daysIn(month: m, year: year)))
       if date > today { date.year -= 1 }
       return today.dayNumber - date.dayNumber
     }
@@ -224,7 +226,10 @@ public enum SlotExtractors {
       }
     }
     // A bare number: "10", "about 10".
-    let filler: Set<String> = ["about", "around", "roughly", "maybe", "approximately", "like", "it", "was", "ago", "days", "day"]
+    let filler: Set<String> = [
+      "about", "around", "roughly", "maybe", "approximately", "like", "it", "was", "ago", "days",
+      "day",
+    ]
     let rest = ws.filter { !filler.contains($0) }
     if rest.count == 1, let n = Int(rest[0]), n < 10_000 { return n }
     return nil

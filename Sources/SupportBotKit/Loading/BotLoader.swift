@@ -31,7 +31,8 @@ public enum BotLoader {
     for path in paths {
       guard let data = FileManager.default.contents(atPath: path) else {
         diagnostics.append(
-          Diagnostic(.error, "cannot read file", at: SourceLocation(file: path, line: 1, column: 1)))
+          Diagnostic(.error, "cannot read file", at: SourceLocation(file: path, line: 1, column: 1))
+        )
         continue
       }
       guard let text = String(validating: data, as: UTF8.self) else {
@@ -395,7 +396,9 @@ private struct Builder {
       case "say": say = replyLines(value, "say", &src)
       case "ask":
         let lines = replyLines(value, "ask", &src)
-        if lines.count > 1 { src.error("`ask` is one question (use `any:` for variants)", at: value) }
+        if lines.count > 1 {
+          src.error("`ask` is one question (use `any:` for variants)", at: value)
+        }
         ask = lines.first
       case "reprompt": reprompts = replyLines(value, "reprompt", &src)
       case "max_tries":
@@ -504,7 +507,9 @@ private struct Builder {
             do {
               conditions = try ConditionParser.parseAlternatives(s)
             } catch {
-              src.error("bad condition: \(error.message)", at: src.location(ofByte: error.offset, in: value))
+              src.error(
+                "bad condition: \(error.message)", at: src.location(ofByte: error.offset, in: value)
+              )
             }
           }
         case "to": to = src.string(value, "to").map(target)
@@ -654,7 +659,8 @@ private struct Builder {
         for t in s.transitions + s.next + (s.fallback.map { [$0] } ?? []) {
           switch t.target {
           case .state(let target) where flow.states[target] == nil:
-            error("state '\(sid)' goes to unknown state '\(target)' in flow '\(flow.id)'", t.location)
+            error(
+              "state '\(sid)' goes to unknown state '\(target)' in flow '\(flow.id)'", t.location)
           case .flow(let f) where !flowIds.contains(f):
             error("state '\(sid)' goes to unknown flow '\(f)'", t.location)
           default: break
@@ -684,7 +690,8 @@ private struct Builder {
     }
     if let offer = dialogue.handoffOfferFlow {
       if !flowIds.contains(offer) {
-        error("handoff_offer_flow names unknown flow '\(offer)'", handoffOfferLocation ?? dirLocation)
+        error(
+          "handoff_offer_flow names unknown flow '\(offer)'", handoffOfferLocation ?? dirLocation)
       }
     } else if messages["fallback_handoff"] == nil {
       error(
