@@ -131,6 +131,19 @@ import Testing
         == ["2:1: `<-` (the bot says nothing) cannot be combined with other reply lines"])
   }
 
+  @Test func trailingCommentsEndKeyLinesButAreTextInTurns() throws {
+    let t = try TranscriptParser.parse(
+      "title: Hi  # the title\n> what is # for?\n< a # b\nintent: none # fallback\n",
+      path: "t.convo")
+    #expect(t.title == "Hi")
+    #expect(t.turns[0].input == .text("what is # for?"))
+    guard case .exact("a # b") = t.turns[0].replies[0].kind else {
+      Issue.record("`#` in a reply line is text")
+      return
+    }
+    #expect(t.turns[0].assertions.map(\.kind) == [.intent(nil)])
+  }
+
   @Test func escapesRoundTrip() throws {
     let text = "line one\nback\\slash\ttab"
     let escaped = TranscriptSyntax.escape(text)
