@@ -106,7 +106,7 @@ struct IntentQualityTests {
     "dev.tsv: in-scope accuracy >= 97%, wrong-intent <= 1%, out-of-scope misroute <= 0.5%",
     .enabled(
       if: IntentQualityTests.devSetExists,
-      "skipped: ../shared/eval/dev.tsv is absent (the shared evaluation data sits next to the repo)"
+      "../shared/eval/dev.tsv is absent (the shared evaluation data sits next to the repo)"
     ))
   func devSetTargets() throws {
     let engine = try Self.loadEngine()
