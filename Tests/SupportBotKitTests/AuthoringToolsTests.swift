@@ -33,6 +33,25 @@ struct AuthoringToolsTests {
         """)
   }
 
+  /// The README's diagram is `supportbot graph --flow recover_account` on the shipped bot.
+  @Test func readmeEmbedsTheCurrentDiagram() throws {
+    let root = AuthoringFixtures.root.deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
+    let readme = try String(
+      contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+    let section = try #require(
+      readme.components(separatedBy: "<!-- section:authoring -->").last?
+        .components(separatedBy: "<!-- /section:authoring -->").first)
+    let block = try #require(
+      section.components(separatedBy: "```mermaid\n").dropFirst().first?
+        .components(separatedBy: "```").first)
+    let bot = try BotLoader.load(directory: root.appendingPathComponent("Intents").path)
+    let current = try FlowGraph(bot: bot, flow: "recover_account").mermaid() + "\n"
+    #expect(
+      block == current,
+      "README's diagram is stale: replace it with `supportbot graph --flow recover_account`")
+  }
+
   @Test func dotDrawsTheSameEdges() throws {
     let g = try FlowGraph(bot: try fixtureBot("clean"))
     let dot = g.dot()
