@@ -102,7 +102,8 @@ import Testing
     #expect(
       errors == [
         "2:8: `today:` must be a date written YYYY-MM-DD",
-        "3:1: unknown header key `colour`; expected one of: title, tags, platform, today, start, slot",
+        "3:1: unknown header key `colour`; expected one of: "
+          + "title, tags, platform, today, start, slot",
         "4:1: `intent:` asserts on a turn, so it goes after a `>` line",
         "5:1: the turn says nothing about the bot's replies: add `<` lines, `<*` if anything "
           + "goes, or `<-` if the bot says nothing",

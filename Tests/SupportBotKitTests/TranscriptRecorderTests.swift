@@ -36,7 +36,8 @@ import Testing
 
   @Test func startSettingsAreRecorded() throws {
     let log = try record(
-      [.text("yes")], start: SessionState(flow: "refund", state: "confirm", slots: ["days": .number(3)]))
+      [.text("yes")],
+      start: SessionState(flow: "refund", state: "confirm", slots: ["days": .number(3)]))
     let text = TranscriptRecorder.render(log, title: "Starts at confirm", tags: ["refund"])
     #expect(text.contains("title: Starts at confirm\ntags: refund\ntoday: 2026-02-01\n"))
     #expect(text.contains("start: refund.confirm\nslot days = 3\n"))

@@ -12,7 +12,8 @@ import Testing
 
   @Test func theNumberOfReplyLinesMustMatchUnlessLoosened() throws {
     let refund = "> I want a refund\n"
-    #expect(try passes(refund + "< Let's look at your refund.\n< How many days ago did you buy it?\n"))
+    #expect(
+      try passes(refund + "< Let's look at your refund.\n< How many days ago did you buy it?\n"))
     #expect(try !passes(refund + "< Let's look at your refund.\n"))
     #expect(try passes(refund + "< Let's look at your refund.\n<*\n"))
     #expect(try passes(refund + "<*\n< How many days ago did you buy it?\n"))
@@ -64,10 +65,11 @@ import Testing
     #expect(try passes(on3 + "12\n"))
     #expect(try passes("today: 2026-01-05\n" + on3 + "2\n"))
     let bad = try TranscriptFixtures.replay("start: refund.nowhere\n> hi\n<*\n")
-    #expect(bad.errors.map(\.description) == [
-      "test.convo:1:8: error: flow 'refund' has no state 'nowhere' (states: ask_days, confirm, "
-        + "started, too_late)"
-    ])
+    #expect(
+      bad.errors.map(\.description) == [
+        "test.convo:1:8: error: flow 'refund' has no state 'nowhere' (states: ask_days, confirm, "
+          + "started, too_late)"
+      ])
   }
 
   @Test func neverCatchesTextInRepliesAndSlots() throws {
@@ -147,7 +149,10 @@ import Testing
     let tagged = TranscriptSuite(bot: try TranscriptFixtures.bot(), tags: ["order"]).run(files)
     #expect(tagged.outcomes.count == 2)
     let named = TranscriptSuite(bot: try TranscriptFixtures.bot(), nameFilter: "REFUND").run(files)
-    #expect(named.outcomes.allSatisfy { $0.title.lowercased().contains("refund") || $0.path.contains("refund") })
+    #expect(
+      named.outcomes.allSatisfy {
+        $0.title.lowercased().contains("refund") || $0.path.contains("refund")
+      })
     let xml = JUnitWriter.xml(all)
     #expect(xml.contains("<testsuite name=\"transcripts\" tests=\"\(files.count)\" failures=\"0\""))
     var failing = all

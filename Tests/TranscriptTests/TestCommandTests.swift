@@ -119,6 +119,7 @@ import Testing
     let r = try supportbot(["test", "--intents", intents, file.path])
     #expect(r.status == 1)
     #expect(r.out.contains("\(file.path):2:1: error: unknown reply expectation `<?`"))
-    #expect(r.out.contains("\(file.path):1:1: error: the turn says nothing about the bot's replies"))
+    #expect(
+      r.out.contains("\(file.path):1:1: error: the turn says nothing about the bot's replies"))
   }
 }

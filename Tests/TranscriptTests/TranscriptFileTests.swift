@@ -52,7 +52,8 @@ import Testing
   let readme = try String(
     contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
   let section = try #require(readme.range(of: "<!-- section:transcripts -->"))
-  let open = try #require(readme.range(of: "```text\n", range: section.upperBound..<readme.endIndex))
+  let open = try #require(
+    readme.range(of: "```text\n", range: section.upperBound..<readme.endIndex))
   let close = try #require(readme.range(of: "```\n", range: open.upperBound..<readme.endIndex))
   let example = String(readme[open.upperBound..<close.lowerBound])
   let file = try String(

@@ -106,8 +106,10 @@ public struct ReplyExpectation: Sendable {
     case .contains(let s): return "<~ " + TranscriptSyntax.escape(s)
     case .regex(let src, _): return "</ \(src) /"
     case .anyOf(let alts):
-      return alts.enumerated().map { ($0.offset == 0 ? "<| " : "| ") + TranscriptSyntax.escape($0.element) }
-        .joined(separator: " ")
+      return alts.enumerated().map {
+        ($0.offset == 0 ? "<| " : "| ") + TranscriptSyntax.escape($0.element)
+      }
+      .joined(separator: " ")
     case .anything: return "<*"
     case .nothing: return "<-"
     }

@@ -111,7 +111,8 @@ public struct TranscriptCoverage: Sendable {
 
   func line(_ label: String, _ items: [Item]) -> Line {
     let missing = items.filter { !reached.contains($0.key) }
-    return Line(label: label, reached: items.count - missing.count, total: items.count, missing: missing)
+    return Line(
+      label: label, reached: items.count - missing.count, total: items.count, missing: missing)
   }
 
   /// The `--coverage` report: a table, then what was never reached, with file:line:col.

@@ -63,7 +63,8 @@ private struct Parser {
   init(path: String) {
     self.path = path
     let base = (path as NSString).lastPathComponent
-    let title = base.hasSuffix("." + TranscriptSyntax.fileExtension)
+    let title =
+      base.hasSuffix("." + TranscriptSyntax.fileExtension)
       ? String(base.dropLast(TranscriptSyntax.fileExtension.count + 1)) : base
     transcript = Transcript(path: path, title: title)
   }
@@ -145,7 +146,8 @@ private struct Parser {
     } else if t.replies.count > 1,
       let nothing = t.replies.first(where: { if case .nothing = $0.kind { true } else { false } })
     {
-      error("`<-` (the bot says nothing) cannot be combined with other reply lines", nothing.line, 1)
+      error(
+        "`<-` (the bot says nothing) cannot be combined with other reply lines", nothing.line, 1)
     }
     transcript.turns.append(t)
   }
@@ -419,7 +421,9 @@ private struct Parser {
       default: return error("`ended:` is yes or no", n, vcol)
       }
     case "never":
-      guard !value.isEmpty else { return error("`never:` needs the text that must not appear", n, vcol) }
+      guard !value.isEmpty else {
+        return error("`never:` needs the text that must not appear", n, vcol)
+      }
       kind = .never(TranscriptSyntax.unescape(value))
     case let k where TranscriptParser.headerKeys.contains(k):
       return error("`\(k):` belongs in the header, before the first `>` line", n, col)
@@ -438,7 +442,9 @@ private struct Parser {
       while i < value.endIndex, value[i] == " " || value[i] == "," { i = value.index(after: i) }
       guard i < value.endIndex else { break }
       guard let eq = value[i...].firstIndex(of: "=") else {
-        error("expected `entities: name=value, …` (or `none`)", n, vcol + value.distance(from: value.startIndex, to: i))
+        error(
+          "expected `entities: name=value, …` (or `none`)", n,
+          vcol + value.distance(from: value.startIndex, to: i))
         return nil
       }
       let name = value[i..<eq].trimmingCharacters(in: .whitespaces)
@@ -463,7 +469,8 @@ private struct Parser {
           k = value.index(after: k)
         }
         if !closed {
-          error("unclosed `\"` in entities", n, vcol + value.distance(from: value.startIndex, to: j))
+          error(
+            "unclosed `\"` in entities", n, vcol + value.distance(from: value.startIndex, to: j))
           return nil
         }
         i = k

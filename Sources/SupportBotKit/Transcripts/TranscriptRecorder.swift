@@ -14,11 +14,11 @@ public enum TranscriptRecorder {
   }
 
   /// Renders `log` with a title (default "Recorded conversation") and tags.
-  public static func render(_ log: ConversationLog, title: String?, tags: [String] = []) -> String
-  {
+  public static func render(_ log: ConversationLog, title: String?, tags: [String] = []) -> String {
     var out: [String] = []
     out.append("# Recorded with /save. Replies are exact: loosen incidental wording with")
-    out.append("# <~ (contains), </ regex / or <* (anything) — see the README's Transcripts section.")
+    out.append(
+      "# <~ (contains), </ regex / or <* (anything) — see the README's Transcripts section.")
     out.append("title: " + oneLine(title ?? "Recorded conversation"))
     if !tags.isEmpty { out.append("tags: " + tags.joined(separator: ", ")) }
     out.append("today: \(log.today)")

@@ -77,8 +77,9 @@ public struct TranscriptRunner {
   }
 
   /// Parses and replays the transcript file at `path`.
-  public func run(file path: String, coverage: inout TranscriptCoverage?) -> (Transcript?, TranscriptOutcome)
-  {
+  public func run(file path: String, coverage: inout TranscriptCoverage?) -> (
+    Transcript?, TranscriptOutcome
+  ) {
     do {
       let t = try TranscriptParser.parse(file: path)
       return (t, run(t, coverage: &coverage))
@@ -252,14 +253,17 @@ public struct TranscriptRunner {
         got.count == expectedActions.count
         && zip(got, expectedActions).allSatisfy { g, e in g.0 == e.0 && (e.1 == nil || e.1 == g.1) }
       if !ok {
-        let line = turn.assertions.first {
-          switch $0.kind {
-          case .action, .noAction: return true
-          default: return false
-          }
-        }?.line ?? turn.line
-        let want = expectedActions.isEmpty
-          ? "none" : expectedActions.map { $0.0 + ($0.1.map { " (\($0))" } ?? "") }.joined(separator: ", ")
+        let line =
+          turn.assertions.first {
+            switch $0.kind {
+            case .action, .noAction: return true
+            default: return false
+            }
+          }?.line ?? turn.line
+        let want =
+          expectedActions.isEmpty
+          ? "none"
+          : expectedActions.map { $0.0 + ($0.1.map { " (\($0))" } ?? "") }.joined(separator: ", ")
         let have = got.isEmpty ? "none" : got.map { "\($0.0) (\($0.1))" }.joined(separator: ", ")
         problems.append(
           TranscriptProblem(line: line, message: "actions: expected \(want), got \(have)"))
@@ -303,7 +307,8 @@ public struct TranscriptRunner {
       default: return false
       }
     }
-    let newLines = actual.isEmpty ? ["<-"] : actual.map { $0.isEmpty ? "<" : "< " + TranscriptSyntax.escape($0) }
+    let newLines =
+      actual.isEmpty ? ["<-"] : actual.map { $0.isEmpty ? "<" : "< " + TranscriptSyntax.escape($0) }
     if onlyExact, let first = expected.first {
       var r: [Int: [String]] = [first.line: newLines]
       for e in expected.dropFirst() { r[e.line] = [] }
@@ -323,8 +328,9 @@ public struct TranscriptRunner {
 public enum TranscriptUpdater {
   /// The text with each failure's exact reply lines rewritten; nil when nothing changes.
   /// Indentation of a replaced line is kept.
-  public static func apply(_ failures: [TurnFailure], to text: String) -> (text: String, lines: Int)?
-  {
+  public static func apply(_ failures: [TurnFailure], to text: String) -> (
+    text: String, lines: Int
+  )? {
     var replacements: [Int: [String]] = [:]
     for f in failures { for (k, v) in f.update?.replacements ?? [:] { replacements[k] = v } }
     guard !replacements.isEmpty else { return nil }

@@ -106,7 +106,8 @@ public enum JUnitWriter {
       if o.passed {
         out.append(head + "/>")
       } else {
-        let first = o.errors.first?.description
+        let first =
+          o.errors.first?.description
           ?? o.failures.first.map { "\(o.path):\($0.line): turn \($0.turn) failed" } ?? "failed"
         out.append(head + ">")
         out.append("      <failure message=\"\(escape(first))\">\(escape(o.report))</failure>")

@@ -19,7 +19,8 @@ struct Test: ParsableCommand {
   @Option(name: .customLong("filter"), help: "Only transcripts whose title or path contains TEXT.")
   var filter: String?
 
-  @Option(name: .customLong("tag"), help: "Only transcripts with this tag (repeatable: all must match).")
+  @Option(
+    name: .customLong("tag"), help: "Only transcripts with this tag (repeatable: all must match).")
   var tags: [String] = []
 
   @Option(help: "Also write the results as JUnit XML to FILE.")
