@@ -260,6 +260,33 @@ struct DialogueBehaviourTests {
     #expect(d.position == "recover_account.in_window")
   }
 
+  @Test(
+    "Odd input is just a message the bot doesn't understand",
+    arguments: ["", "   ", "\u{0}\u{7}", "🙂🙂🙂", "删除我的帐户", String(repeating: "?", count: 5000)])
+  func oddInput(_ text: String) throws {
+    var c = try Conversation()
+    let r = c.say(text)
+    #expect(r.intent == nil)
+    #expect(!r.replies.isEmpty)
+    c.say(["I want to recover my account", "I changed my mind"])
+    c.say(text)
+    #expect(c.position == "recover_account.when")
+  }
+
+  @Test("A 64 KiB message is handled in bounded time")
+  func longMessage() throws {
+    var c = try Conversation()
+    c.say(["I want to recover my account", "I changed my mind"])
+    let long =
+      String(repeating: "4111 1111 1111 1111 password is x ", count: 2000)
+      + String(repeating: "9", count: 1000)
+    let clock = ContinuousClock()
+    let elapsed = clock.measure { c.say(long) }
+    #expect(elapsed < .seconds(2))
+    #expect(c.position == "recover_account.when" || c.position == "idle")
+    #expect(!everythingEmitted(try #require(c.last)).contains("4111 1111"))
+  }
+
   @Test("A session pointing at a state that no longer exists starts over")
   func staleSession() throws {
     var c = try Conversation(session: SessionState(flow: "gone", state: "nowhere"))

@@ -90,16 +90,26 @@ public final class Redactor {
     var bytes = Array(s.utf8)
     var start = 0
     var changed = false
-    var guardCount = 0
-    while start <= bytes.count, guardCount < 1000 {
-      guardCount += 1
+    // Every pass moves `start` forward, so this ends; the bound is only a second safety net.
+    var passes = 0
+    while start <= bytes.count, passes <= bytes.count + 1 {
+      passes += 1
+      var failed = false
       let found: Range<Int>? = bytes.withUnsafeBufferPointer { buf in
-        guard (try? p.firstMatch(in: buf, from: start, scratch: scratch)) != nil else { return nil }
-        return scratch.range(ofGroup: group) ?? scratch.range(ofGroup: 0)
+        do {
+          guard try p.firstMatch(in: buf, from: start, scratch: scratch) != nil else {
+            return nil
+          }
+          return scratch.range(ofGroup: group) ?? scratch.range(ofGroup: 0)
+        } catch {
+          // A match limit on hostile input: fail closed and hide the rest of the message.
+          failed = true
+          return start..<buf.count
+        }
       }
       guard let r = found else { break }
       let value = String(decoding: bytes[r], as: UTF8.self)
-      if accept(value) {
+      if failed || accept(value) {
         bytes.replaceSubrange(r, with: Array(Self.marker.utf8))
         start = r.lowerBound + Self.marker.utf8.count
         changed = true
