@@ -152,3 +152,60 @@ import Testing
     #expect(TranscriptSyntax.unescape(Substring(escaped)) == text)
   }
 }
+
+@Suite struct TranscriptParserRobustnessTests {
+  /// A small deterministic generator (xorshift), so failures reproduce.
+  struct Rng {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+      state ^= state << 13
+      state ^= state >> 7
+      state ^= state << 17
+      return state
+    }
+    mutating func pick<T>(_ a: [T]) -> T { a[Int(next() % UInt64(a.count))] }
+  }
+
+  @Test func garbledTranscriptsParseOrFailCleanlyAndReplayWithoutCrashing() throws {
+    let fragments = [
+      "> ", "<", "< ", "<~", "</", "/", "<|", "|", "<*", "<-", "#", "  #", "title:", "tags:",
+      "today:", "start:", "slot", " = ", "\"", "\\", "\\n", "@start", "@", "intent:", "entities:",
+      "state:", "action:", "never:", "ended:", "=", ",", ".", "(", ")", "[", "é", "🙂", "\u{0}",
+      "\r", "\t", "hi", "refund", "yes", "2026-01-15", "refund.confirm", "99999999999999999999",
+    ]
+    var rng = Rng(state: 0x9E37_79B9_7F4A_7C15)
+    let runner = TranscriptRunner(bot: try TranscriptFixtures.bot())
+    var parsed = 0
+    let prefixes = [
+      "> ", "> ", "< ", "<~ ", "<*", "<-", "<| ", "| ", "</ ", "intent: ", "state: ", "slot ",
+      "# ", "",
+    ]
+    let words = ["hi", "refund", "yes", "no", "Hello there!", "10 days ago", "none", "x", "."]
+    for round in 0..<600 {
+      // Half the inputs are mostly well-formed lines, half are fragments glued at random.
+      var text = round % 2 == 0 ? "> hi\n" : ""
+      for _ in 0..<Int(rng.next() % 10) {
+        if round % 2 == 0 {
+          text += rng.pick(prefixes)
+          for _ in 0..<Int(rng.next() % 3) { text += rng.pick(words) + " " }
+          if rng.next() % 8 == 0 { text += rng.pick(fragments) }
+        } else {
+          for _ in 0..<Int(1 + rng.next() % 5) { text += rng.pick(fragments) }
+        }
+        text += rng.pick(["\n", "\n", " "])
+      }
+      do {
+        let t = try TranscriptParser.parse(text, path: "fuzz.convo")
+        var coverage: TranscriptCoverage? = TranscriptCoverage(bot: runner.bot)
+        let o = runner.run(t, coverage: &coverage)
+        _ = o.report
+        _ = TranscriptUpdater.apply(o.failures, to: text)
+        parsed += 1
+      } catch {
+        #expect(!error.diagnostics.isEmpty)
+        for d in error.diagnostics { #expect(d.location.line >= 1 && d.location.column >= 1) }
+      }
+    }
+    #expect(parsed > 0)
+  }
+}
