@@ -111,6 +111,23 @@ private func chatOnTerminal(_ input: String, env: [String: String] = [:]) throws
     }
   }
 
+  @Test func typingAtATerminalWithStdoutRedirected() throws {
+    let file = FileManager.default.temporaryDirectory
+      .appendingPathComponent("chat-out-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    let command =
+      ([Paths.binary, "chat"] + bot).map { "'\($0)'" }.joined(separator: " ") + " > '\(file)'"
+    let r = try run(
+      ["-q", "-e", "-c", command, "/dev/null"], stdin: Data("close my account\n".utf8),
+      environment: ["TERM": "xterm"], executable: "/usr/bin/script")
+    #expect(r.status == 0)
+    #expect(r.out.contains("you › "))  // the prompt went to the terminal (stderr)
+    let out = try String(contentsOfFile: file, encoding: .utf8)
+    #expect(
+      out == "Hi! I'm the Testville test bot. Ask me to close your account.\n"
+        + "Are you sure you want to close it?\n")
+  }
+
   @Test func noColourWhenNO_COLORIsSet() throws {
     let r = try chatOnTerminal("close my account\n/quit\n", env: ["NO_COLOR": "1"])
     #expect(r.status == 0)

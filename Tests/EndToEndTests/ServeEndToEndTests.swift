@@ -217,6 +217,19 @@ private func serve(_ lines: [String], _ extra: [String] = []) throws -> RunResul
     #expect(try object(r.lines[4])["replies"] as? [String] == ["Done: your request is in."])
   }
 
+  @Test func idleSessionsExpire() throws {
+    let p = try LiveProcess(["serve"] + bot + ["--idle-timeout", "0.5"])
+    p.send(#"{"session":"slow","text":"close my account"}"#)
+    p.send(#"{"session":"fast","text":"close my account"}"#)
+    #expect(try object(try #require(p.readLine()))["state"] as? String == "confirm")
+    #expect(try object(try #require(p.readLine()))["state"] as? String == "confirm")
+    usleep(800_000)
+    p.send(#"{"session":"slow","text":"yes"}"#)  // expired: "yes" outside a flow
+    #expect(try object(try #require(p.readLine()))["replies"] as? [String] == ["Okay."])
+    p.closeInput()
+    #expect(p.wait() == 0)
+  }
+
   @Test func repliesAreFlushedPerLineAndSIGTERMExitsCleanly() throws {
     let p = try LiveProcess(["serve"] + bot)
     p.send(#"{"id":1,"text":"close my account"}"#)

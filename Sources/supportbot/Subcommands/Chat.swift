@@ -19,20 +19,24 @@ struct Chat: ParsableCommand {
 
   @OptionGroup var bot: BotOptions
 
-  @Option(help: "Start inside this flow (at its start state, or --state).")
+  @Option(
+    help: ArgumentHelp("Start inside this flow (at its start state, or --state).", valueName: "id"))
   var flow: String?
 
-  @Option(help: "Start at this state of --flow.")
+  @Option(help: ArgumentHelp("Start at this state of --flow.", valueName: "id"))
   var state: String?
 
   @Option(
-    name: .customLong("slot"), help: "Set a slot before the first message: NAME=VALUE (repeatable)."
-  )
+    name: .customLong("slot"),
+    help: ArgumentHelp(
+      "Set a slot before the first message (repeatable; digits make a number).",
+      valueName: "name=value"))
   var slots: [String] = []
 
   @Option(
     name: .customLong("today"),
-    help: "Date the conversation happens on, YYYY-MM-DD (default: today, UTC).")
+    help: ArgumentHelp(
+      "Date the conversation happens on (default: today, UTC).", valueName: "yyyy-mm-dd"))
   var date: String?
 
   func validate() throws {
@@ -73,7 +77,7 @@ struct Chat: ParsableCommand {
     ServeLoop.unblock(SIGINT)
     terminal.show(chat.open())
     while true {
-      if terminal.interactive { terminal.prompt() }
+      terminal.prompt()
       guard let line = readLine(strippingNewline: true) else {
         if terminal.interactive { print("") }
         return
@@ -89,22 +93,29 @@ struct Chat: ParsableCommand {
 private struct Terminal {
   /// Both ends are a terminal: prompt and decorate.
   let interactive: Bool
+  /// Typing at a terminal with stdout redirected: prompt on stderr, keep stdout plain.
+  let promptOnStderr: Bool
   let colour: Bool
-  let width: Int
 
   init() {
     let outTTY = isatty(1) != 0
-    interactive = outTTY && isatty(0) != 0
+    let inTTY = isatty(0) != 0
+    interactive = outTTY && inTTY
+    promptOnStderr = inTTY && !outTTY && isatty(2) != 0
     let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
     colour = outTTY && !noColor
+  }
+
+  /// The window's width now (it may have been resized), else `COLUMNS`, else 80.
+  var width: Int {
     var size = winsize()
-    if outTTY, ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 {
-      width = Int(size.ws_col)
-    } else if let c = ProcessInfo.processInfo.environment["COLUMNS"].flatMap({ Int($0) }), c > 0 {
-      width = c
-    } else {
-      width = 80
+    if interactive, ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 {
+      return Int(size.ws_col)
     }
+    if let c = ProcessInfo.processInfo.environment["COLUMNS"].flatMap({ Int($0) }), c > 0 {
+      return c
+    }
+    return 80
   }
 
   func paint(_ s: String, _ style: TerminalText.Style) -> String {
@@ -112,7 +123,11 @@ private struct Terminal {
   }
 
   func prompt() {
-    FileHandle.standardOutput.write(Data(paint("you › ", .user).utf8))
+    if interactive {
+      FileHandle.standardOutput.write(Data(paint("you › ", .user).utf8))
+    } else if promptOnStderr {
+      FileHandle.standardError.write(Data("you › ".utf8))
+    }
   }
 
   func show(_ outputs: [ChatSession.Output]) {

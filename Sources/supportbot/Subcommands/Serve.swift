@@ -8,16 +8,27 @@ struct Serve: ParsableCommand {
 
   @OptionGroup var bot: BotOptions
 
-  @Option(help: "Longest request line in bytes; longer lines get a line_too_long error.")
+  @Option(
+    help: ArgumentHelp(
+      "Longest request line in bytes; longer lines get a line_too_long error.",
+      valueName: "bytes"))
   var maxLineBytes = 64 * 1024
 
-  @Option(help: "Most sessions kept at once; the least recently used is dropped beyond it.")
+  @Option(
+    help: ArgumentHelp(
+      "Most sessions kept at once; the least recently used is dropped beyond it.",
+      valueName: "count"))
   var maxSessions = 100_000
 
-  @Option(help: "Seconds a session may stay idle before it is forgotten.")
+  @Option(
+    help: ArgumentHelp(
+      "Seconds a session may stay idle before it is forgotten.", valueName: "seconds"))
   var idleTimeout: Double = 30 * 60
 
-  @Option(help: "Deepest nesting of arrays and objects accepted in a request.")
+  @Option(
+    help: ArgumentHelp(
+      "Deepest nesting of arrays and objects accepted in a request (1 to 1000).",
+      valueName: "levels"))
   var maxDepth = 32
 
   @Option(
@@ -35,7 +46,8 @@ struct Serve: ParsableCommand {
 
   @Option(
     name: .customLong("today"),
-    help: "Date the conversations happen on, YYYY-MM-DD (default: today, UTC).")
+    help: ArgumentHelp(
+      "Date the conversations happen on (default: today, UTC).", valueName: "yyyy-mm-dd"))
   var date: String?
 
   func validate() throws {
