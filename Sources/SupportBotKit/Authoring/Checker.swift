@@ -68,6 +68,7 @@ public enum Checker {
     run.checkFlows()
     run.checkUnusedIntents()
     run.checkTriggers()
+    run.checkResponses()
     run.checkAnswerConflicts()
     var seen = Set<Diagnostic>()
     return run.diagnostics
@@ -605,6 +606,31 @@ private struct CheckRun {
     case .state(let s): return "to '\(s)'"
     case .flow(let f): return "to flow '\(f)'"
     case .end: return "to the end of the flow"
+    }
+  }
+
+  /// Response replies said outside flows that use slots, which are only set inside one.
+  mutating func checkResponses() {
+    for intent in bot.responses.keys.sorted() {
+      guard let r = bot.responses[intent] else { continue }
+      let idle: [ReplyLine]
+      switch r.behavior {
+      case .answer, .reply, .handoff, .end: idle = r.say
+      case .cancel, .repeat: idle = r.sayIdle.isEmpty ? r.say : r.sayIdle
+      }
+      for t in idle.flatMap(\.alternatives) {
+        for name in t.placeholders
+        where !Engine.builtinPlaceholders.contains(name) && bot.settings[name] == nil {
+          let offset =
+            t.raw.range(of: "{\(name)}").map {
+              t.raw.utf8.distance(from: t.raw.startIndex, to: $0.lowerBound)
+            } ?? 0
+          add(
+            .warning,
+            "response '\(intent)' is also said outside flows, where slot '\(name)' is never "
+              + "set, so `{\(name)}` would be blank there", map.location(ofByte: offset, in: t.location))
+        }
+      }
     }
   }
 
