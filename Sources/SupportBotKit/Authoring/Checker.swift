@@ -628,7 +628,8 @@ private struct CheckRun {
           add(
             .warning,
             "response '\(intent)' is also said outside flows, where slot '\(name)' is never "
-              + "set, so `{\(name)}` would be blank there", map.location(ofByte: offset, in: t.location))
+              + "set, so `{\(name)}` would be blank there",
+            map.location(ofByte: offset, in: t.location))
         }
       }
     }
