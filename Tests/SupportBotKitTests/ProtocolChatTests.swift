@@ -123,6 +123,15 @@ private let day = CivilDate(year: 2025, month: 3, day: 14)
     let long = TerminalText.wrap(String(repeating: "x", count: 25), width: 10)
     #expect(long == ["xxxxxxxxxx", "xxxxxxxxxx", "xxxxx"])
     #expect(TerminalText.wrap("a\nb", width: 20) == ["a", "b"])
+    // Wide characters take two columns.
+    #expect(TerminalText.columns("日本語") == 6)
+    #expect(TerminalText.columns("e\u{301}") == 1)
+    let wide = TerminalText.wrap("日本語 日本語 日本語", width: 14)
+    #expect(wide == ["日本語 日本語", "日本語"])
+    #expect(
+      TerminalText.wrap("aaaa" + String(repeating: "語", count: 6), width: 10).map {
+        TerminalText.columns($0)
+      } == [10, 6])
   }
 
   @Test func paintsOnlyWithColour() {

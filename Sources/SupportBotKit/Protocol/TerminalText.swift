@@ -65,16 +65,44 @@ public enum TerminalText {
     c.value < 0x20 && c.value != 0x0A || c.value == 0x7F || (c.value >= 0x80 && c.value < 0xA0)
   }
 
+  /// Columns `c` takes on a terminal: 0 for combining marks and zero-width characters, 2 for
+  /// East Asian wide and fullwidth characters and most emoji, else 1.
+  public static func columns(_ c: Unicode.Scalar) -> Int {
+    let v = c.value
+    switch v {
+    case 0x200B...0x200F, 0xFE00...0xFE0F, 0x2060...0x2064, 0xE0100...0xE01EF: return 0
+    case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
+      0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
+      0xFFE0...0xFFE6, 0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x3FFFD:
+      return 2
+    default:
+      if v >= 0x300,
+        c.properties.generalCategory == .nonspacingMark
+          || c.properties.generalCategory == .enclosingMark
+      {
+        return 0
+      }
+      return 1
+    }
+  }
+
+  /// Columns `s` takes on a terminal.
+  public static func columns(_ s: some StringProtocol) -> Int {
+    var n = 0
+    for c in s.unicodeScalars { n += c.value < 0x300 ? 1 : columns(c) }
+    return n
+  }
+
   /// Wraps `text` to `width` columns: the first line starts after `firstPrefix`, the others
   /// after `prefix` (both count towards the width). Newlines in `text` are kept; words longer
-  /// than a line are broken. Columns are counted in Unicode scalars.
+  /// than a line are broken. Wide characters count as two columns.
   public static func wrap(_ text: String, width: Int, firstPrefix: String = "", prefix: String = "")
     -> [String]
   {
     var lines: [String] = []
     var current = firstPrefix
-    var currentWidth = firstPrefix.unicodeScalars.count
-    let indentWidth = prefix.unicodeScalars.count
+    var currentWidth = columns(firstPrefix)
+    let indentWidth = columns(prefix)
     let room = max(10, width)
     var lineHasWord = false
     func newLine() {
@@ -87,24 +115,24 @@ public enum TerminalText {
     {
       if n > 0 { newLine() }
       for word in paragraph.split(separator: " ") {
-        var w = Substring(word)
-        var wWidth = w.unicodeScalars.count
+        let wWidth = columns(word)
         if lineHasWord && currentWidth + 1 + wWidth > room { newLine() }
         if lineHasWord {
           current += " "
           currentWidth += 1
         }
-        // A word too long for any line: break it.
-        while currentWidth + wWidth > room && room - currentWidth > 0 {
-          let take = room - currentWidth
-          let cut = w.unicodeScalars.index(w.unicodeScalars.startIndex, offsetBy: take)
-          current += String(w.unicodeScalars[..<cut])
-          w = Substring(w.unicodeScalars[cut...])
-          wWidth -= take
-          newLine()
+        if currentWidth + wWidth <= room {
+          current += word
+          currentWidth += wWidth
+        } else {
+          // A word too long for any line: break it, scalar by scalar.
+          for c in word.unicodeScalars {
+            let w = columns(c)
+            if currentWidth + w > room && currentWidth > indentWidth { newLine() }
+            current.unicodeScalars.append(c)
+            currentWidth += w
+          }
         }
-        current += w
-        currentWidth += wWidth
         lineHasWord = true
       }
     }
