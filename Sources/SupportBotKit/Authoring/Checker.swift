@@ -585,8 +585,8 @@ private struct CheckRun {
             let ours = cls.candidates.first { $0.intent == id }
             add(
               .warning,
-              "in state '\(sid)' of flow '\(flow.id)', which expects both, example "
-                + "\"\(example.text)\" of '\(id)' gets '\(winner.intent)' and goes "
+              "in state '\(sid)' of flow '\(flow.id)', which expects both '\(id)' and "
+                + "'\(winner.intent)', example \"\(example.text)\" of '\(id)' gets '\(winner.intent)' and goes "
                 + "\(destination(theirs)) instead of \(destination(mine)): "
                 + whyNot(intent, ours, cls), example.location)
           }
