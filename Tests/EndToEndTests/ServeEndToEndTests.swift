@@ -188,6 +188,22 @@ private func serve(_ lines: [String], _ extra: [String] = []) throws -> RunResul
     #expect(try object(r.lines[1])["intent"] as? String == "delete_account")
   }
 
+  @Test func randomBytesGetOneReplyPerLine() throws {
+    var rng = UInt64(99)
+    var input = [UInt8]()
+    for _ in 0..<300_000 {
+      rng = rng &* 6364136223846793005 &+ 1442695040888963407
+      let b = UInt8(truncatingIfNeeded: rng >> 56)
+      input.append(b % 61 == 0 ? 0x0A : b)
+    }
+    input.append(0x0A)
+    let expected = input.filter { $0 == 0x0A }.count
+    let r = try run(["serve"] + bot, stdin: Data(input))
+    #expect(r.status == 0)
+    #expect(r.lines.count == expected)
+    for line in r.lines { #expect((try object(line))["error"] != nil) }
+  }
+
   @Test func lastLineWithoutNewlineAndCRLF() throws {
     let input = #"{"id":1,"text":"close my account"}"# + "\r\n" + #"{"id":2,"text":"yes"}"#
     let r = try run(["serve"] + bot, stdin: Data(input.utf8))
