@@ -119,6 +119,38 @@ struct DialogueEngineTests {
     #expect(s2.state == "colour")
   }
 
+  @Test("After answering, the first message never answers a question that follows new advice")
+  func triggerStopsAfterAdvice() throws {
+    let b = try bot(
+      """
+      flows:
+        - id: order
+          states:
+            colour:
+              ask: "Red or blue?"
+              on: [{intent: pick_red, to: advice}, {intent: pick_blue, to: plain}]
+            advice:
+              say: "Paint it twice."
+              ask: "Red again or blue?"
+              on: [{intent: pick_red, to: done}, {intent: pick_blue, to: done}]
+            plain:
+              ask: "Red or blue, once more?"
+              on: [{intent: pick_red, to: done}, {intent: pick_blue, to: done}]
+            done: {say: "Done."}
+      """)
+    // "red" answers the first question; `advice` says something new, so it is asked.
+    let (s, r) = run(b, ["order red"])
+    #expect(r[0].replies == ["Paint it twice.", "Red again or blue?"])
+    #expect(s.state == "advice")
+    // `plain` says nothing first, so the rest of the message ("red") may answer it, but the
+    // words that already answered ("blue") never do.
+    let (s2, r2) = run(b, ["order blue"])
+    #expect(r2[0].replies == ["Red or blue, once more?"])
+    #expect(s2.state == "plain")
+    let (_, r3) = run(b, ["order blue then red"])
+    #expect(r3[0].replies == ["Done."])
+  }
+
   @Test("A slot filled from the first message can answer through a condition")
   func answerFromTriggerCondition() throws {
     let b = try bot(Self.colours)

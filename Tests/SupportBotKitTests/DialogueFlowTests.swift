@@ -388,5 +388,19 @@ struct DialogueFlowTests {
     var c = try Conversation()
     c.say("I can't delete this folder, it says access is denied")
     #expect(c.position == "troubleshoot_deletion.permissions")
+    // "still" in the first message never answers "did that work?", asked after new advice.
+    var d = try Conversation()
+    d.say("I can't delete a file, it still says access denied")
+    #expect(d.position == "troubleshoot_deletion.permissions")
+    var e = try Conversation()
+    e.say("my file still won't delete, it says it's in use")
+    #expect(e.position == "troubleshoot_deletion.restart")
+  }
+
+  @Test("delete_account: the first message answers one preparation question, not all of them")
+  func deleteAccountFromFirstMessage() throws {
+    var c = try Conversation()
+    c.say("delete my account, I've already backed up everything")
+    #expect(c.position == "delete_account.subscriptions")
   }
 }

@@ -68,6 +68,10 @@ private struct Run {
   var trigger: String?
   /// States already offered `trigger` this turn (`flow.state`), so it answers each at most once.
   var offered: Set<String> = []
+  /// Spans of `trigger` that already answered a question: the same words never answer two.
+  var usedSpans: [Range<Int>] = []
+  /// Whether `trigger` has answered a question this turn.
+  var triggerAnswered = false
 
   init(engine: Engine, session: SessionState, today: CivilDate) {
     self.engine = engine
@@ -255,6 +259,8 @@ private struct Run {
     s.flow = flow.id
     trigger = cls.intent == nil ? nil : cls.normalized
     offered = []
+    usedSpans = []
+    triggerAnswered = false
     // Entities of the triggering message become slots of the same name.
     for (name, value) in cls.entities {
       s.slots[name] = Int(value).map(SlotValue.number) ?? .string(value.lowercased())
@@ -306,8 +312,13 @@ private struct Run {
   /// response of its own (so `yes`/`no` never count) that wins, or when it has no intent and its
   /// condition holds thanks to a slot just filled from the message. Each state is offered the
   /// message once per turn; `default:` and re-prompts never apply.
+  ///
+  /// The message was written before the bot said anything, so once it has answered a question
+  /// it is only offered to states that say nothing before asking ("Did that work?" after advice
+  /// is never answered by it), and the words that answered one question never answer another.
   mutating func answerFromTrigger(_ flow: Flow, _ state: FlowState) -> Transition? {
     guard let text = trigger, !state.transitions.isEmpty else { return nil }
+    if triggerAnswered && !state.say.isEmpty { return nil }
     let key = "\(flow.id).\(state.id)"
     guard !offered.contains(key) else { return nil }
     offered.insert(key)
@@ -315,12 +326,13 @@ private struct Run {
     let before = s.slots
     fillSlots(state, cls: cls, text: cls.normalized)
     let filled = Set(s.slots.keys.filter { s.slots[$0] != before[$0] })
-    var answer: String?
-    if let w = cls.winner, w.expected, bot.responses[w.intent] == nil,
-      bot.intent(w.intent)?.contextual == true
-    {
-      answer = w.intent
+    // The best expected contextual answer whose words have not answered anything yet.
+    let best = cls.candidates.first { c in
+      c.excludedBy == nil && c.expected && bot.responses[c.intent] == nil
+        && bot.intent(c.intent)?.contextual == true
+        && !usedSpans.contains(where: { $0.overlaps(c.best.span) })
     }
+    let answer = best?.intent
     for t in state.transitions {
       if t.intents.isEmpty {
         guard let c = t.condition, c.holds(s.slots), !filled.isDisjoint(with: c.slots) else {
@@ -334,6 +346,8 @@ private struct Run {
         "the message that started \(flow.id) answers \(state.id): \(answer ?? "slots") → \(t.target)"
       )
       record(t, .on, flow: flow, state: state)
+      triggerAnswered = true
+      if let best, t.intents.contains(best.intent) { usedSpans.append(best.best.span) }
       return t
     }
     return nil
