@@ -188,5 +188,6 @@ import Testing
     #expect(report.contains("state refund.confirm"))
     #expect(report.contains("transition refund.confirm --on yes--> started"))
     #expect(!report.contains("days > 30 or days == 999"))
+    #expect(report.contains("questions never escalated (informational):\n  state refund.ask_days"))
   }
 }

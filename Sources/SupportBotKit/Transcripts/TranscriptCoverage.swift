@@ -135,6 +135,11 @@ public struct TranscriptCoverage: Sendable {
         }
       }
     }
+    let notEscalated = escalations.missing
+    if !notEscalated.isEmpty {
+      out.append("questions never escalated (informational):")
+      for item in notEscalated { out.append("  state \(item.name)  (\(item.location))") }
+    }
     return out.joined(separator: "\n")
   }
 
