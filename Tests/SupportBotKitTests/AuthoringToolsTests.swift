@@ -127,6 +127,19 @@ struct AuthoringToolsTests {
     #expect(c["captures"] as? [String: String] == ["order": "12"])
   }
 
+  @Test func explainSaysWhyEachRunnerUpLoses() throws {
+    let bot = try fixtureBot("examples")
+    let cls = Matcher(bot: bot).classify("terrible service, I want a refund")
+    #expect(
+      ExplainFormatter.text(cls).contains(
+        "      loses: complaint has higher priority than refund (5 > 0)"))
+    let c = ExplainFormatter.object(cls)["candidates"] as? [[String: Any]]
+    #expect(
+      c?.map { $0["loses_because"] as? String } == [
+        nil, "complaint has higher priority than refund (5 > 0)",
+      ])
+  }
+
   @Test func explainListsOtherPatternsThatMatched() throws {
     let bot = try fixtureBot("examples")
     let cls = Matcher(bot: bot).classify("refund my money back")

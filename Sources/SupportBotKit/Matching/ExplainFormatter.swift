@@ -35,6 +35,8 @@ public enum ExplainFormatter {
       }
       if let x = c.excludedBy {
         lines.append("      excluded by \(x.location): \(x.source) (matched \"\(x.text)\")")
+      } else if let w = cls.winner, rank > 0 {
+        lines.append("      loses: \(Matcher.reason([w, c]))")
       }
     }
     for e in cls.limitErrors { lines.append("warning: \(e)") }
@@ -72,6 +74,8 @@ public enum ExplainFormatter {
         o["excluded_by"] = [
           "pattern": x.source, "location": x.location.description, "matched": x.text,
         ]
+      } else if let w = cls.winner, rank > 0 {
+        o["loses_because"] = Matcher.reason([w, c])
       }
       return o
     }
