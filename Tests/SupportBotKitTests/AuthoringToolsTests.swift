@@ -91,7 +91,7 @@ struct AuthoringToolsTests {
     let m = try FlowGraph(bot: bot).mermaid()
     #expect(m.contains("  state a {"))
     #expect(m.contains("    a__end --> a__flow_b : next"))
-    #expect(m.contains("    state \"flow#58; b\" as a__flow_b"))
+    #expect(m.contains("    state \"flow b\" as a__flow_b"))
     #expect(m.contains("    b__one --> [*] : a"))
     #expect(throws: FlowGraph.GraphError.self) { try FlowGraph(bot: bot, flow: "nope") }
   }

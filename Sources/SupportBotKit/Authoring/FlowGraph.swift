@@ -113,12 +113,12 @@ public struct FlowGraph: Sendable {
             return end
           case .flow(let f):
             if let known = nodes.first(where: {
-              $0.kind == .flow && $0.flow == flow.id && $0.label == "flow: \(f)"
+              $0.kind == .flow && $0.flow == flow.id && $0.label == "flow \(f)"
             }) {
               return known.id
             }
             let id = fresh(prefix + "flow_\(f)")
-            nodes.append(Node(id: id, label: "flow: \(f)", kind: .flow, flow: flow.id))
+            nodes.append(Node(id: id, label: "flow \(f)", kind: .flow, flow: flow.id))
             return id
           }
         }
