@@ -32,6 +32,8 @@ import Testing
     #expect(text.contains("slot days = 7"))
     #expect(text.contains("action: handoff (user_asked)"))
     #expect(text.contains("> @end\n<-\nstate: none"))
+    #expect(!text.contains("title:"))
+    #expect(try TranscriptParser.parse(text, path: "Transcripts/my_chat.convo").title == "my_chat")
   }
 
   @Test func startSettingsAreRecorded() throws {

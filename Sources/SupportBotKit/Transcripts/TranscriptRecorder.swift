@@ -13,13 +13,13 @@ public enum TranscriptRecorder {
     render(log, title: nil)
   }
 
-  /// Renders `log` with a title (default "Recorded conversation") and tags.
+  /// Renders `log` with a title and tags. Without a title the file name serves as one.
   public static func render(_ log: ConversationLog, title: String?, tags: [String] = []) -> String {
     var out: [String] = []
     out.append("# Recorded with /save. Replies are exact: loosen incidental wording with")
     out.append(
       "# <~ (contains), </ regex / or <* (anything) — see the README's Transcripts section.")
-    out.append("title: " + oneLine(title ?? "Recorded conversation"))
+    if let title { out.append("title: " + oneLine(title)) }
     if !tags.isEmpty { out.append("tags: " + tags.joined(separator: ", ")) }
     out.append("today: \(log.today)")
     if let platform = log.platform { out.append("platform: " + oneLine(platform)) }
