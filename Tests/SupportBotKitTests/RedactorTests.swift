@@ -26,6 +26,7 @@ struct RedactorTests {
       ("my password's letmein77", "letmein77", .password),
       ("the code you sent me was 5521", "5521", .oneTimeCode),
       ("code: 12 34 56", "12 34 56", .oneTimeCode),
+      ("change my password to hunter22", "hunter22", .password),
     ])
   func redacts(_ text: String, _ secret: String, _ kind: Redactor.Kind) {
     let (out, kinds) = redactor.redact(text)
@@ -54,6 +55,9 @@ struct RedactorTests {
       "the code did not arrive. I waited 10 minutes",
       "the password for my account is not working",
       "I got the code 2 days ago",
+      "I need my password to access my account",
+      "change my password to something stronger",
+      "how do I reset my password to be safe",
     ])
   func leavesAlone(_ text: String) {
     let (out, kinds) = redactor.redact(text)
