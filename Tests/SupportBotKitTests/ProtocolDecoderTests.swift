@@ -194,6 +194,39 @@ private func idText(_ line: String) -> String? {
     #expect(json { $0.string("é€😀\u{2028}") } == "\"é€😀\u{2028}\"")
   }
 
+  @Test func escapesLikeASimpleReferenceAtEveryPosition() {
+    func reference(_ s: String) -> String {
+      var out: [UInt8] = [0x22]
+      for b in s.utf8 {
+        switch b {
+        case 0x22: out += Array("\\\"".utf8)
+        case 0x5C: out += Array("\\\\".utf8)
+        case 0x0A: out += Array("\\n".utf8)
+        case 0x0D: out += Array("\\r".utf8)
+        case 0x09: out += Array("\\t".utf8)
+        case 0x08: out += Array("\\b".utf8)
+        case 0x0C: out += Array("\\f".utf8)
+        case 0..<0x20:
+          let h = String(b, radix: 16)
+          out += Array(("\\u00" + (h.count == 1 ? "0" + h : h)).utf8)
+        default: out.append(b)
+        }
+      }
+      return String(decoding: out + [0x22], as: UTF8.self)
+    }
+    let specials: [Character] = ["\"", "\\", "\n", "\u{0}", "\u{1f}", "é", "😀", "\u{7f}", " "]
+    for length in [0, 1, 7, 8, 9, 15, 16, 17, 33] {
+      for at in 0..<max(1, length) {
+        for special in specials {
+          var chars = Array(repeating: Character("a"), count: length)
+          if at < length { chars[at] = special }
+          let s = String(chars)
+          #expect(json { $0.string(s) } == reference(s), "\(length) \(at)")
+        }
+      }
+    }
+  }
+
   @Test func roundTripsThroughTheDecoder() throws {
     let nasty = "a\"b\\c\n\u{0}\u{1b}[31m é 😀 \u{2028} end"
     let line = json {
