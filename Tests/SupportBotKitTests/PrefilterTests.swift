@@ -35,6 +35,17 @@ import Testing
     #expect(LiteralExtractor.requirement(for: pattern).description == expected)
   }
 
+  @Test func splitsTopLevelBranchesOnlyWhenSafe() {
+    #expect(LiteralExtractor.topLevelBranches(of: "ab|c(d|e)|f") == ["ab", "c(d|e)", "f"])
+    #expect(LiteralExtractor.topLevelBranches(of: "(a|b)") == nil)
+    #expect(LiteralExtractor.topLevelBranches(of: "abc") == nil)
+    #expect(LiteralExtractor.topLevelBranches(of: "a(?i)b|c") == nil)
+    #expect(LiteralExtractor.topLevelBranches(of: "(a)|\\1") == nil)
+    #expect(LiteralExtractor.topLevelBranches(of: "a\\Kb|c") == nil)
+    #expect(LiteralExtractor.topLevelBranches(of: "(?|a|b)|c") == nil)
+    #expect(LiteralExtractor.topLevelBranches(of: "[|]|x") == ["[|]", "x"])
+  }
+
   // MARK: Aho-Corasick
 
   @Test func ahoCorasickFindsEveryLiteralIgnoringASCIICase() {
@@ -130,6 +141,58 @@ import Testing
       }
     }
     #expect(checked > 10_000)
+  }
+
+  /// Whole bots of random patterns, many with top-level alternatives (which the matcher may
+  /// run branch by branch) and named groups: the prefiltered matcher must agree with the naive
+  /// one on every field.
+  @Test func randomBotsGiveExactlyTheNaiveResults() throws {
+    var g = SplitMix64(seed: 21)
+    let words = ["ab", "ac", "key", "ski", "a b", "bc", "c-d", "x.y", "é"]
+    func pick<T>(_ xs: [T]) -> T { xs[Int.random(in: 0..<xs.count, using: &g)] }
+    func branch(_ n: Int) -> String {
+      var s = ""
+      for _ in 0..<Int.random(in: 1...3, using: &g) {
+        switch Int.random(in: 0..<8, using: &g) {
+        case 0: s += "\\b"
+        case 1: s += pick(["\\w+", ".{0,3}", "\\W*", "\\s", "[abc]"])
+        case 2: s += "(?<g\(n)x\(Int.random(in: 0..<100, using: &g))>" + pick(words) + ")"
+        case 3: s += "(?:" + pick(words) + "|" + pick(words) + ")" + pick(["", "?", "+"])
+        default: s += pick(words)
+        }
+      }
+      return s
+    }
+    var checked = 0
+    for n in 0..<150 {
+      var yaml = "intents:\n"
+      for i in 0..<3 {
+        yaml += "  - id: i\(i)\n    patterns:\n"
+        for _ in 0..<Int.random(in: 1...2, using: &g) {
+          let alts = (0..<Int.random(in: 1...4, using: &g)).map { _ in branch(n) }
+          let source = alts.joined(separator: "|").replacingOccurrences(of: "'", with: "''")
+          yaml += "      - '\(source)'\n"
+        }
+        if Bool.random(using: &g) {
+          yaml += "    exclude: ['\(branch(n))|\(branch(n))']\n"
+        }
+      }
+      // Patterns that fail to compile (duplicate group names) make a bot that does not load.
+      guard let bot = try? load(yaml) else { continue }
+      let fast = Matcher(bot: bot)
+      let naive = Matcher(bot: bot, prefilter: false)
+      for _ in 0..<30 {
+        let m = (0..<Int.random(in: 0...6, using: &g)).map { _ in
+          pick(words + ["AB", "KEY", "\u{212A}ey", " ", "zz"])
+        }.joined(separator: pick(["", " "]))
+        if let diff = Self.difference(fast.classify(m), naive.classify(m)) {
+          Issue.record("\(yaml)\n\(m.debugDescription): \(diff)")
+          return
+        }
+        checked += 1
+      }
+    }
+    #expect(checked > 2000)
   }
 
   // MARK: The shipped bot: prefilter against the naive loop

@@ -3,13 +3,17 @@
 ///
 /// Built as a full DFA over a reduced alphabet (bytes that occur in no literal share one
 /// class; `A`–`Z` share their lower-case letter's class), so the scan is one table look-up per
-/// byte. Literals are ASCII and compared case-insensitively for ASCII letters only.
+/// byte. Transitions are 16-bit when the automaton is small enough (it stays in cache), with
+/// the top bit marking states where a literal ends. Literals are compared case-insensitively
+/// for ASCII letters only.
 public struct AhoCorasick: Sendable {
   /// Byte → alphabet class.
   private let classes: [UInt8]
   private let classCount: Int
-  /// `delta[state * classCount + class]` → next state.
-  private let delta: [Int32]
+  /// `delta[state * classCount + class]` → next state, top bit set when literals end there.
+  /// One of the two is used: 16-bit entries when there are fewer than 32,768 states.
+  private let delta16: [UInt16]
+  private let delta32: [UInt32]
   /// Literals that end at each state (its own and those of its suffixes):
   /// `outputs[outputStart[s] ..< outputStart[s + 1]]`.
   private let outputStart: [Int32]
@@ -84,7 +88,11 @@ public struct AhoCorasick: Sendable {
         }
       }
     }
-    self.delta = delta
+    let small = n < 0x8000
+    let flag: UInt32 = small ? 0x8000 : 0x8000_0000
+    let flagged = delta.map { t in UInt32(t) | (out[Int(t)].isEmpty ? 0 : flag) }
+    self.delta16 = small ? flagged.map { UInt16($0) } : []
+    self.delta32 = small ? [] : flagged
     var start: [Int32] = [0]
     var flat: [Int32] = []
     for o in out {
@@ -100,16 +108,28 @@ public struct AhoCorasick: Sendable {
   /// Calls `found` with the id of every literal occurrence in `text` (an id may repeat).
   @inline(__always)
   public func scan(_ text: UnsafeBufferPointer<UInt8>, _ found: (Int) -> Void) {
+    if delta32.isEmpty {
+      delta16.withUnsafeBufferPointer { scan(text, $0, flag: 0x8000, found) }
+    } else {
+      delta32.withUnsafeBufferPointer { scan(text, $0, flag: 0x8000_0000, found) }
+    }
+  }
+
+  @inline(__always)
+  private func scan<T: FixedWidthInteger & UnsignedInteger>(
+    _ text: UnsafeBufferPointer<UInt8>, _ d: UnsafeBufferPointer<T>, flag: T,
+    _ found: (Int) -> Void
+  ) {
     classes.withUnsafeBufferPointer { cls in
-      delta.withUnsafeBufferPointer { d in
-        outputStart.withUnsafeBufferPointer { os in
+      outputStart.withUnsafeBufferPointer { os in
+        outputs.withUnsafeBufferPointer { outs in
+          let k = classCount
           var s = 0
           for b in text {
-            s = Int(d[s &* classCount &+ Int(cls[Int(b)])])
-            let lo = Int(os[s])
-            let hi = Int(os[s &+ 1])
-            if lo != hi {
-              for j in lo..<hi { found(Int(outputs[j])) }
+            let t = d[s &* k &+ Int(cls[Int(b)])]
+            s = Int(t & ~flag)
+            if t & flag != 0 {
+              for j in Int(os[s])..<Int(os[s &+ 1]) { found(Int(outs[j])) }
             }
           }
         }

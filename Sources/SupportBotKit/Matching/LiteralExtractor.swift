@@ -94,6 +94,29 @@ public enum LiteralExtractor {
     }
   }
 
+  /// The pattern's top-level branches (`a|b|c` → `a`, `b`, `c`) when it has several and they
+  /// can be matched one at a time: the pattern's leftmost match is then the branches' match
+  /// that starts first, the earliest branch on ties. Nil when there is one branch or the
+  /// analysis is unsure (the same bail-outs as ``requirement(for:extended:)``, plus inline
+  /// options, back-references, `\K`, `\G` and branch resets).
+  public static func topLevelBranches(of pattern: String, extended: Bool = false) -> [String]? {
+    if extended { return nil }
+    let scalars = Array(pattern.unicodeScalars)
+    var parser = Parser(scalars)
+    guard (try? parser.parseAlternation()) != nil, parser.atEnd, !parser.branchesDepend,
+      !parser.topLevelBars.isEmpty
+    else { return nil }
+    var out: [String] = []
+    var start = 0
+    for bar in parser.topLevelBars + [scalars.count] {
+      var branch = String.UnicodeScalarView()
+      branch.append(contentsOf: scalars[start..<bar])
+      out.append(String(branch))
+      start = bar + 1
+    }
+    return out
+  }
+
   struct Bail: Error {}
 
   /// What is known about a piece of pattern.
@@ -128,6 +151,13 @@ public enum LiteralExtractor {
   struct Parser {
     let s: [Unicode.Scalar]
     var i = 0
+    /// Group nesting at `i`.
+    var depth = 0
+    /// Scalar offsets of the `|` that separate top-level branches.
+    var topLevelBars: [Int] = []
+    /// Whether the pattern uses something that ties its branches together (inline options,
+    /// back-references, `\K`, `\G`, branch reset), so they cannot be matched one by one.
+    var branchesDepend = false
 
     init(_ s: [Unicode.Scalar]) { self.s = s }
 
@@ -137,6 +167,7 @@ public enum LiteralExtractor {
     mutating func parseAlternation() throws -> Info {
       var info = try parseConcat()
       while peek() == "|" {
+        if depth == 0 { topLevelBars.append(i) }
         i += 1
         info = Info.alternate(info, try parseConcat())
       }
@@ -273,6 +304,7 @@ public enum LiteralExtractor {
         guard let k = peek(1) else { throw Bail() }
         switch k {
         case ":", "|", ">":
+          if k == "|" { branchesDepend = true }
           i += 2
         case "=", "!":
           i += 2
@@ -311,12 +343,15 @@ public enum LiteralExtractor {
             }
           }
           guard sawOption, let end = peek() else { throw Bail() }
+          branchesDepend = true
           i += 1
           if end == ")" { return .empty }
           guard end == ":" else { throw Bail() }
         }
       }
+      depth += 1
       let inner = try parseAlternation()
+      depth -= 1
       guard peek() == ")" else { throw Bail() }
       i += 1
       return lookaround ? .empty : inner
@@ -347,7 +382,10 @@ public enum LiteralExtractor {
         return Self.literal(e)
       }
       switch e {
-      case "b", "B", "A", "Z", "z", "G", "K":
+      case "G", "K":
+        branchesDepend = true
+        return .empty
+      case "b", "B", "A", "Z", "z":
         return .empty
       case "d", "D", "w", "W", "s", "S", "h", "H", "v", "V", "R", "X", "C":
         return .anything
@@ -369,6 +407,7 @@ public enum LiteralExtractor {
       case "1", "2", "3", "4", "5", "6", "7", "8", "9":
         // A back-reference (it may match the empty string). Multi-digit forms can be octal.
         if let n = peek(), digit(n) != nil { throw Bail() }
+        branchesDepend = true
         return .anything
       default:
         // \x \o \0 \c \Q \E \g \k and anything newer: give up.

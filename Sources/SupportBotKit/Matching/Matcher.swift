@@ -68,44 +68,90 @@ public struct Classification: Sendable {
 public final class Matcher {
   public let bot: Bot
   private let scratch: MatchScratch
-  /// The prefilter, or nil when every pattern runs on every message.
+  /// The prefilter, or nil when every pattern runs on every message. It numbers *units*:
+  /// a pattern whose top-level branches can be matched one at a time
+  /// (``LiteralExtractor/topLevelBranches(of:extended:)``) is one unit per branch, so only
+  /// the branches whose literals occur run; any other pattern is one unit.
   public let prefilter: Prefilter?
   private let prefilterScratch: PrefilterScratch?
   private let normalizerScratch = NormalizerScratch()
+  /// Group ranges of the current intent's best hit (see `saveGroups`).
+  private var savedGroups: [Range<Int>?] = []
   /// Pattern numbers: intent `i`'s patterns are `patternBase[i] ..< exclusionBase[i]`, its
   /// exclusions `exclusionBase[i] ..< patternBase[i + 1]`.
   private let patternBase: [Int]
   private let exclusionBase: [Int]
-  /// The intent of each pattern number.
-  private let intentOfPattern: [Int32]
+  /// Pattern `p`'s units are `unitStart[p] ..< unitStart[p + 1]`.
+  private let unitStart: [Int]
+  /// Each unit's compiled branch, or nil when the unit is a whole pattern.
+  private let branches: [Pattern?]
+  private let intentOfUnit: [Int32]
+  private let patternOfUnit: [Int32]
+  /// The unit whose match `run` returned last, and the unit PCRE2 ran last (whose groups are
+  /// in the scratch).
+  private var winningUnit = -1
+  private var lastRunUnit = -1
 
   public init(bot: Bot, limits: MatchLimits = .default, prefilter: Bool = true) {
     self.bot = bot
-    let groups =
-      bot.intents.flatMap { $0.patterns + $0.exclusions }.map(\.compiled.captureCount).max() ?? 0
-    self.scratch = MatchScratch(limits: limits, groups: groups)
     var patternBase: [Int] = []
     var exclusionBase: [Int] = []
-    var intentOf: [Int32] = []
-    var all: [(source: String, extended: Bool)] = []
-    for (i, intent) in bot.intents.enumerated() {
-      patternBase.append(all.count)
-      for p in intent.patterns {
-        all.append((p.source, p.compiled.options.contains(.extended)))
-        intentOf.append(Int32(i))
+    var unitStart: [Int] = []
+    var branches: [Pattern?] = []
+    var intentOfUnit: [Int32] = []
+    var patternOfUnit: [Int32] = []
+    var units: [(source: String, extended: Bool)] = []
+    var groups = 0
+    var number = 0
+    func add(_ p: IntentPattern, intent: Int) {
+      unitStart.append(units.count)
+      let extended = p.compiled.options.contains(.extended)
+      groups = max(groups, p.compiled.captureCount)
+      var split: [(String, Pattern)] = []
+      if prefilter, let parts = LiteralExtractor.topLevelBranches(of: p.source, extended: extended),
+        parts.contains(where: { LiteralExtractor.requirement(for: $0) != .any })
+      {
+        for part in parts {
+          guard let compiled = try? Pattern(part, options: p.compiled.options) else {
+            split = []
+            break
+          }
+          split.append((part, compiled))
+        }
       }
-      exclusionBase.append(all.count)
-      for p in intent.exclusions {
-        all.append((p.source, p.compiled.options.contains(.extended)))
-        intentOf.append(Int32(i))
+      if split.isEmpty {
+        units.append((p.source, extended))
+        branches.append(nil)
+        intentOfUnit.append(Int32(intent))
+        patternOfUnit.append(Int32(number))
+      } else {
+        for (source, compiled) in split {
+          units.append((source, extended))
+          branches.append(compiled)
+          intentOfUnit.append(Int32(intent))
+          patternOfUnit.append(Int32(number))
+          groups = max(groups, compiled.captureCount)
+        }
       }
+      number += 1
     }
-    patternBase.append(all.count)
+    for (i, intent) in bot.intents.enumerated() {
+      patternBase.append(number)
+      for p in intent.patterns { add(p, intent: i) }
+      exclusionBase.append(number)
+      for p in intent.exclusions { add(p, intent: i) }
+    }
+    patternBase.append(number)
+    unitStart.append(units.count)
+    self.scratch = MatchScratch(limits: limits, groups: groups)
     self.patternBase = patternBase
     self.exclusionBase = exclusionBase
-    self.intentOfPattern = intentOf
+    self.unitStart = unitStart
+    self.branches = branches
+    self.intentOfUnit = intentOfUnit
+    self.patternOfUnit = patternOfUnit
     if prefilter {
-      let pf = Prefilter(patterns: all)
+      let pf = Prefilter(patterns: units)
       self.prefilter = pf
       self.prefilterScratch = PrefilterScratch(for: pf)
     } else {
@@ -125,10 +171,10 @@ public final class Matcher {
     if let prefilter, let pfs = prefilterScratch {
       prefilter.run(buf, pfs)
       var last = -1
-      for p in pfs.survivors {
-        let i = Int(intentOfPattern[Int(p)])
+      for u in pfs.survivors {
+        let i = Int(intentOfUnit[Int(u)])
         // Exclusions alone cannot make an intent match.
-        if i == last || Int(p) >= exclusionBase[i] { continue }
+        if i == last || Int(patternOfUnit[Int(u)]) >= exclusionBase[i] { continue }
         last = i
         consider(i, buf, expected, pfs, &live, &vetoed, &limitErrors)
       }
@@ -144,6 +190,15 @@ public final class Matcher {
       normalized: normalized, candidates: live, winner: winner, limitErrors: limitErrors)
   }
 
+  /// Normalises `text` and runs the prefilter, nothing more: how many units (patterns or
+  /// branches) would run. For benchmarks, to separate the cost before PCRE2.
+  public func patternsToRun(_ text: String) -> Int {
+    let buf = bot.normalizer.normalize(text, scratch: normalizerScratch)
+    guard let prefilter, let pfs = prefilterScratch else { return branches.count }
+    prefilter.run(buf, pfs)
+    return pfs.survivors.count
+  }
+
   /// Runs intent `i`'s patterns (those the prefilter lets through) and records a candidate.
   @inline(__always)
   private func consider(
@@ -156,26 +211,31 @@ public final class Matcher {
     if intent.contextual && !isExpected { return }
     var hits: [PatternHit] = []
     var number = patternBase[i]
+    var bestIndex = -1
     for (k, p) in intent.patterns.enumerated() {
       defer { number += 1 }
-      if let pfs, !pfs.mayMatch(number) { continue }
-      if let span = run(p, buf, &limitErrors, intent: intent.id) {
+      if let span = run(p, number, buf, pfs, &limitErrors, intent: intent.id) {
         hits.append(hit(k, p, span, buf))
+        // The best hit is the longest, the first on ties; keep its groups while they are in
+        // the scratch, so captures need no second match.
+        if bestIndex < 0 || span.count > hits[bestIndex].span.count {
+          bestIndex = hits.count - 1
+          saveGroups(p.compiled, buf)
+        }
       }
     }
-    guard var best = hits.first else { return }
-    for h in hits.dropFirst() where h.span.count > best.span.count { best = h }
+    guard bestIndex >= 0 else { return }
+    let best = hits[bestIndex]
     var veto: PatternHit? = nil
     number = exclusionBase[i]
     for (k, p) in intent.exclusions.enumerated() {
       defer { number += 1 }
-      if let pfs, !pfs.mayMatch(number) { continue }
-      if let span = run(p, buf, &limitErrors, intent: intent.id) {
+      if let span = run(p, number, buf, pfs, &limitErrors, intent: intent.id) {
         veto = hit(k, p, span, buf)
         break
       }
     }
-    let captures = veto == nil ? self.captures(intent.patterns[best.index], buf) : [:]
+    let captures = veto == nil ? savedCaptures(intent.patterns[best.index].compiled, buf) : [:]
     let c = Candidate(
       intent: intent.id, priority: intent.priority, expected: isExpected, order: intent.order,
       best: best, hits: hits, excludedBy: veto, captures: captures)
@@ -208,12 +268,34 @@ public final class Matcher {
     return "\(w.intent) ties with \(r.intent) and is declared first"
   }
 
+  /// The leftmost match of pattern `number` (`p`), running only units the prefilter let
+  /// through. A split pattern's match is its branches' match that starts first, the earliest
+  /// branch on ties — what PCRE2 finds for the whole alternation.
   private func run(
-    _ p: IntentPattern, _ buf: UnsafeBufferPointer<UInt8>, _ errors: inout [String],
-    intent: String
+    _ p: IntentPattern, _ number: Int, _ buf: UnsafeBufferPointer<UInt8>,
+    _ pfs: PrefilterScratch?, _ errors: inout [String], intent: String
   ) -> Range<Int>? {
+    let first = unitStart[number]
     do {
-      return try p.compiled.firstMatch(in: buf, scratch: scratch)
+      guard let _ = branches[first] else {
+        if let pfs, !pfs.mayMatch(first) { return nil }
+        winningUnit = first
+        lastRunUnit = first
+        return try p.compiled.firstMatch(in: buf, scratch: scratch)
+      }
+      var best: Range<Int>? = nil
+      for u in first..<unitStart[number + 1] {
+        if let pfs, !pfs.mayMatch(u) { continue }
+        guard let branch = branches[u] else { continue }
+        lastRunUnit = u
+        guard let r = try branch.firstMatch(in: buf, scratch: scratch) else { continue }
+        if best == nil || r.lowerBound < best?.lowerBound ?? 0 {
+          best = r
+          winningUnit = u
+          if r.lowerBound == 0 { break }
+        }
+      }
+      return best
     } catch {
       errors.append("\(p.location): \(intent): \(error.kind.rawValue) reached; treated as no match")
       return nil
@@ -228,16 +310,36 @@ public final class Matcher {
       text: String(decoding: UnsafeBufferPointer(rebasing: buf[span]), as: UTF8.self))
   }
 
-  /// Named captures of `p` on `buf` (re-runs the pattern; only done for matched intents).
-  private func captures(_ p: IntentPattern, _ buf: UnsafeBufferPointer<UInt8>) -> [String: String]
+  /// Copies the named groups' ranges of the match `run` just returned for `p`.
+  private func saveGroups(_ p: Pattern, _ buf: UnsafeBufferPointer<UInt8>) {
+    let groups = p.namedGroups
+    if groups.isEmpty { return }
+    if savedGroups.count < groups.count {
+      savedGroups = [Range<Int>?](repeating: nil, count: groups.count)
+    }
+    guard winningUnit >= 0, let branch = branches[winningUnit] else {
+      for (k, g) in groups.enumerated() { savedGroups[k] = scratch.range(ofGroup: g.number) }
+      return
+    }
+    // A later branch ran after the winner: match the winner again for its groups.
+    if lastRunUnit != winningUnit {
+      _ = try? branch.firstMatch(in: buf, scratch: scratch)
+      lastRunUnit = winningUnit
+    }
+    for (k, g) in groups.enumerated() {
+      savedGroups[k] = branch.groupNumber(named: g.name).flatMap { scratch.range(ofGroup: $0) }
+    }
+  }
+
+  /// Named captures of the best pattern's match, from ``saveGroups(_:)``.
+  private func savedCaptures(_ p: Pattern, _ buf: UnsafeBufferPointer<UInt8>) -> [String: String]
   {
-    guard !p.compiled.namedGroups.isEmpty,
-      (try? p.compiled.firstMatch(in: buf, scratch: scratch)) != nil
-    else { return [:] }
+    let groups = p.namedGroups
+    if groups.isEmpty { return [:] }
     var out: [String: String] = [:]
-    for (name, number) in p.compiled.namedGroups {
-      if let r = scratch.range(ofGroup: number) {
-        out[name] = String(decoding: UnsafeBufferPointer(rebasing: buf[r]), as: UTF8.self)
+    for (k, g) in groups.enumerated() {
+      if let r = savedGroups[k] {
+        out[g.name] = String(decoding: UnsafeBufferPointer(rebasing: buf[r]), as: UTF8.self)
       }
     }
     return out

@@ -13,7 +13,8 @@ public struct Prefilter: Sendable {
   struct Node: Sendable {
     enum Kind: UInt8, Sendable { case literal, all, oneOf }
     var kind: Kind
-    /// Literal id, or the children's range in `children`.
+    /// Literal: the id of its first ``keyLength`` bytes, and its index in `longLiterals` when
+    /// it is longer (else -1). Otherwise the children's range in `children`.
     var a: Int32
     var b: Int32
   }
@@ -22,19 +23,31 @@ public struct Prefilter: Sendable {
   public let patternCount: Int
   /// Each pattern's requirement, by pattern number (for explanations and tests).
   public let requirements: [LiteralRequirement]
+  /// Each pattern's requirement as clauses that must all hold, each satisfied by any one of
+  /// its literals. Implied by the requirement (possibly weaker: see ``clauses(of:)``).
+  public let clauses: [[[[UInt8]]]]
   let automaton: AhoCorasick
   /// Literal ids of the characters that caselessly match `k` and `s` (U+212A, U+017F).
   let specialLiterals: Range<Int>
-  /// Patterns with no requirement, ascending.
+  /// Patterns with no clause, ascending.
   let alwaysRun: [Int32]
-  /// Root node of each pattern's requirement (-1 for always-run patterns).
+  /// Clauses per pattern.
+  let clauseCount: [Int32]
+  /// For each literal id, the (pattern, clause) pairs it satisfies:
+  /// `literalPattern[literalStart[l] ..< literalStart[l + 1]]` and likewise `literalClause`,
+  /// clauses numbered across all patterns.
+  let literalStart: [Int32]
+  let literalPattern: [Int32]
+  let literalClause: [Int32]
+  let totalClauses: Int
+  /// The full requirements, flattened: checked once a pattern's clauses all hold, since the
+  /// clauses may be weaker. Root node per pattern (-1: nothing beyond the clauses).
   let roots: [Int32]
   let nodes: [Node]
   let children: [Int32]
-  /// For each literal id, the patterns whose requirements mention it:
-  /// `literalPatterns[literalStart[l] ..< literalStart[l + 1]]`.
-  let literalStart: [Int32]
-  let literalPatterns: [Int32]
+  /// Literals of the full requirements longer than ``keyLength``: the automaton finds their
+  /// first bytes, and the exact check looks for the rest in the text.
+  let longLiterals: [[UInt8]]
 
   /// Builds the prefilter for patterns given as (source, uses extended syntax).
   public init(patterns: [(source: String, extended: Bool)]) {
@@ -45,14 +58,36 @@ public struct Prefilter: Sendable {
   public init(requirements reqs: [LiteralRequirement]) {
     patternCount = reqs.count
     requirements = reqs
+    let cnf = reqs.map(Self.clauses(of:))
+    clauses = cnf
     var literalIds: [[UInt8]: Int32] = [:]
     var literals: [[UInt8]] = []
-    var users: [[Int32]] = []
-    var nodes: [Node] = []
-    var children: [Int32] = []
-    var roots: [Int32] = []
+    var users: [[(Int32, Int32)]] = []
     var always: [Int32] = []
-
+    var counts: [Int32] = []
+    var clauseNumber: Int32 = 0
+    for (p, cs) in cnf.enumerated() {
+      if cs.isEmpty { always.append(Int32(p)) }
+      counts.append(Int32(cs.count))
+      for clause in cs {
+        for lit in clause {
+          let id: Int32
+          if let known = literalIds[lit] {
+            id = known
+          } else {
+            id = Int32(literals.count)
+            literalIds[lit] = id
+            literals.append(lit)
+            users.append([])
+          }
+          users[Int(id)].append((Int32(p), clauseNumber))
+        }
+        clauseNumber += 1
+      }
+    }
+    totalClauses = Int(clauseNumber)
+    // Literals of the full requirements that the clauses did not already mention are scanned
+    // for too (a trimmed or dropped literal still decides the exact check).
     func literalId(_ bytes: [UInt8]) -> Int32 {
       if let id = literalIds[bytes] { return id }
       let id = Int32(literals.count)
@@ -61,33 +96,43 @@ public struct Prefilter: Sendable {
       users.append([])
       return id
     }
-    func flatten(_ r: LiteralRequirement, pattern: Int32) -> Int32 {
+    var nodes: [Node] = []
+    var children: [Int32] = []
+    var longLiterals: [[UInt8]] = []
+    func flatten(_ r: LiteralRequirement) -> Int32 {
       switch r {
       case .any:
-        preconditionFailure("simplified requirements have no nested .any")
+        // Simplified requirements have no nested `.any`; treat one as a true leaf anyway.
+        nodes.append(Node(kind: .all, a: 0, b: 0))
       case .literal(let bytes):
-        let id = literalId(bytes)
-        if users[Int(id)].last != pattern { users[Int(id)].append(pattern) }
-        nodes.append(Node(kind: .literal, a: id, b: 0))
-        return Int32(nodes.count - 1)
+        var long: Int32 = -1
+        if bytes.count > Self.keyLength {
+          long = Int32(longLiterals.count)
+          longLiterals.append(bytes)
+        }
+        nodes.append(Node(kind: .literal, a: literalId(Array(bytes.prefix(Self.keyLength))), b: long))
       case .all(let xs), .oneOf(let xs):
-        let kids = xs.map { flatten($0, pattern: pattern) }
+        let kids = xs.map(flatten)
         let start = Int32(children.count)
         children.append(contentsOf: kids)
         let kind: Node.Kind
         if case .all = r { kind = .all } else { kind = .oneOf }
         nodes.append(Node(kind: kind, a: start, b: Int32(children.count)))
-        return Int32(nodes.count - 1)
       }
+      return Int32(nodes.count - 1)
     }
+    var roots: [Int32] = []
     for (p, r) in reqs.enumerated() {
-      if r == .any {
-        always.append(Int32(p))
-        roots.append(-1)
-      } else {
-        roots.append(flatten(r, pattern: Int32(p)))
-      }
+      // When the clauses are exactly the requirement, there is nothing more to check.
+      let exact = cnf[p].count == 1 && r == .or(cnf[p][0].map { .literal($0) })
+        || cnf[p].isEmpty && r == .any
+        || cnf[p].allSatisfy { $0.count == 1 } && r == .and(cnf[p].map { .literal($0[0]) })
+      roots.append(exact ? -1 : flatten(r))
     }
+    self.roots = roots
+    self.nodes = nodes
+    self.children = children
+    self.longLiterals = longLiterals
     let firstSpecial = literals.count
     literals.append([0xE2, 0x84, 0xAA])  // U+212A KELVIN SIGN ~ k
     literals.append([0xC5, 0xBF])  // U+017F LATIN SMALL LETTER LONG S ~ s
@@ -97,23 +142,133 @@ public struct Prefilter: Sendable {
 
     automaton = AhoCorasick(literals: literals)
     alwaysRun = always
-    self.roots = roots
-    self.nodes = nodes
-    self.children = children
+    clauseCount = counts
     var start: [Int32] = [0]
-    var flat: [Int32] = []
+    var pats: [Int32] = []
+    var cls: [Int32] = []
     for u in users {
-      flat.append(contentsOf: u)
-      start.append(Int32(flat.count))
+      for (p, c) in u {
+        pats.append(p)
+        cls.append(c)
+      }
+      start.append(Int32(pats.count))
     }
     literalStart = start
-    literalPatterns = flat
+    literalPattern = pats
+    literalClause = cls
   }
 
   /// How many patterns always run (no literal could be extracted).
   public var alwaysRunCount: Int { alwaysRun.count }
   /// Distinct literals scanned for.
   public var literalCount: Int { specialLiterals.lowerBound }
+  /// States of the scanning automaton.
+  public var automatonStates: Int { automaton.stateCount }
+
+  /// The automaton looks for literals' first bytes only, so it stays small enough for the
+  /// CPU cache; clauses use these prefixes (a weaker but still necessary condition) and the
+  /// exact check verifies longer literals in the text.
+  public static let keyLength = 32
+  /// Most clauses kept per pattern (the most selective ones).
+  static let maxClauses = 12
+  /// Largest clause set an OR may multiply out to before it is weakened.
+  static let maxProduct = 32
+
+  /// A requirement in conjunctive normal form: clauses of literals, every clause containing
+  /// at least one literal present in the text. Each clause is implied by the requirement, so
+  /// dropping clauses (to stay small) keeps the condition necessary. Empty: always true.
+  public static func clauses(of r: LiteralRequirement) -> [[[UInt8]]] {
+    var out = cnf(r)
+    // Most selective first: long shortest literal, then few literals.
+    out.sort { a, b in
+      let la = a.map(\.count).min() ?? 0
+      let lb = b.map(\.count).min() ?? 0
+      if la != lb { return la > lb }
+      if a.count != b.count { return a.count < b.count }
+      return a.lexicographicallyPrecedes(b) { $0.lexicographicallyPrecedes($1) }
+    }
+    return Array(out.prefix(maxClauses))
+  }
+
+  private static func cnf(_ r: LiteralRequirement) -> [[[UInt8]]] {
+    switch r {
+    case .any:
+      return []
+    case .literal(let b):
+      return [simplify([Array(b.prefix(keyLength))])]
+    case .all(let xs):
+      var out: [[[UInt8]]] = []
+      for x in xs {
+        for c in cnf(x) where !out.contains(c) { out.append(c) }
+      }
+      return removeSubsumed(out)
+    case .oneOf(let xs):
+      let parts = xs.map(cnf)
+      if parts.contains(where: \.isEmpty) { return [] }
+      var product = 1
+      for p in parts {
+        product *= p.count
+        if product > maxProduct { break }
+      }
+      if product > maxProduct {
+        // Too many combinations: one clause from each alternative, ORed together.
+        let best = parts.map { clauses(ofCNF: $0)[0] }
+        return [simplify(best.flatMap { $0 })]
+      }
+      var out: [[[UInt8]]] = [[]]
+      for p in parts {
+        var next: [[[UInt8]]] = []
+        for partial in out { for c in p { next.append(partial + c) } }
+        out = next
+      }
+      return removeSubsumed(out.map(simplify))
+    }
+  }
+
+  private static func clauses(ofCNF cs: [[[UInt8]]]) -> [[[UInt8]]] {
+    cs.sorted { a, b in
+      let la = a.map(\.count).min() ?? 0
+      let lb = b.map(\.count).min() ?? 0
+      if la != lb { return la > lb }
+      return a.count < b.count
+    }
+  }
+
+  /// Sorts a clause's literals and drops any that contains another (if the shorter one is
+  /// absent, so is the longer).
+  private static func simplify(_ clause: [[UInt8]]) -> [[UInt8]] {
+    let unique = Array(Set(clause)).sorted { a, b in
+      a.count != b.count ? a.count < b.count : a.lexicographicallyPrecedes(b)
+    }
+    var out: [[UInt8]] = []
+    for lit in unique where !out.contains(where: { contains(lit, $0) }) { out.append(lit) }
+    return out.sorted { $0.lexicographicallyPrecedes($1) }
+  }
+
+  /// Drops clauses implied by another clause (a clause whose every literal also satisfies…).
+  private static func removeSubsumed(_ cs: [[[UInt8]]]) -> [[[UInt8]]] {
+    var out: [[[UInt8]]] = []
+    for (i, c) in cs.enumerated() {
+      // c is redundant when some other clause d is stronger: each literal of d contains a
+      // literal of c (so d satisfied implies c satisfied).
+      let redundant = cs.enumerated().contains { (j, d) in
+        j != i && d != c && d.allSatisfy { dl in c.contains { contains(dl, $0) } }
+      }
+      if !redundant && !out.contains(c) { out.append(c) }
+    }
+    return out
+  }
+
+  static func contains(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
+    guard needle.count <= hay.count else { return false }
+    if needle.isEmpty { return true }
+    for i in 0...(hay.count - needle.count) {
+      var k = 0
+      while k < needle.count && hay[i + k] == needle[k] { k += 1 }
+      if k == needle.count { return true }
+    }
+    return false
+  }
 
   /// Finds the patterns that may match `text`: afterwards `scratch.survivors` lists them in
   /// ascending order and `scratch.mayMatch(p)` answers for any pattern.
@@ -121,21 +276,43 @@ public struct Prefilter: Sendable {
     scratch.nextGeneration()
     let gen = scratch.generation
     let litGen = scratch.literalGeneration
+    let clauseGen = scratch.clauseGeneration
+    let countGen = scratch.countGeneration
+    let counts = scratch.satisfied
     let patGen = scratch.patternGeneration
-    var foundCount = 0
-    let found = scratch.found
-    var special = false
-    let specialLow = specialLiterals.lowerBound
-    automaton.scan(text) { id in
-      if litGen[id] != gen {
-        litGen[id] = gen
-        if id >= specialLow { special = true }
-        found[foundCount] = Int32(id)
-        foundCount += 1
-      }
-    }
     let survivors = scratch.survivorBuffer
     var count = 0
+    var special = false
+    let specialLow = Int32(specialLiterals.lowerBound)
+    literalStart.withUnsafeBufferPointer { starts in
+      literalPattern.withUnsafeBufferPointer { pats in
+        literalClause.withUnsafeBufferPointer { cls in
+          clauseCount.withUnsafeBufferPointer { needed in
+            automaton.scan(text) { id in
+              if litGen[id] == gen { return }
+              litGen[id] = gen
+              if Int32(id) >= specialLow { special = true }
+              for j in Int(starts[id])..<Int(starts[id + 1]) {
+                let c = Int(cls[j])
+                if clauseGen[c] == gen { continue }
+                clauseGen[c] = gen
+                let p = Int(pats[j])
+                if countGen[p] != gen {
+                  countGen[p] = gen
+                  counts[p] = 0
+                }
+                counts[p] += 1
+                if counts[p] == needed[p] {
+                  // Every clause holds: a candidate, checked exactly once the scan is done.
+                  survivors[count] = Int32(p)
+                  count += 1
+                }
+              }
+            }
+          }
+        }
+      }
+    }
     if special {
       for p in 0..<patternCount {
         patGen[p] = gen
@@ -144,25 +321,21 @@ public struct Prefilter: Sendable {
       scratch.survivorCount = patternCount
       return
     }
+    var kept = 0
+    for k in 0..<count {
+      let p = Int(survivors[k])
+      let root = Int(roots[p])
+      if root < 0 || evaluate(root, text, scratch) {
+        patGen[p] = gen
+        survivors[kept] = Int32(p)
+        kept += 1
+      }
+    }
+    count = kept
     for p in alwaysRun {
       patGen[Int(p)] = gen
       survivors[count] = p
       count += 1
-    }
-    let touched = scratch.touched
-    for k in 0..<foundCount {
-      let l = Int(found[k])
-      for j in Int(literalStart[l])..<Int(literalStart[l + 1]) {
-        let p = Int(literalPatterns[j])
-        // Evaluate each touched pattern once; `touched` marks it for this generation.
-        if touched[p] == gen { continue }
-        touched[p] = gen
-        if evaluate(Int(roots[p]), litGen, gen) {
-          patGen[p] = gen
-          survivors[count] = Int32(p)
-          count += 1
-        }
-      }
     }
     // Few survivors: insertion sort keeps declaration order without allocating.
     if count > 1 {
@@ -179,21 +352,44 @@ public struct Prefilter: Sendable {
     scratch.survivorCount = count
   }
 
-  private func evaluate(_ n: Int, _ litGen: UnsafeMutablePointer<UInt32>, _ gen: UInt32)
-    -> Bool
-  {
+  private func evaluate(
+    _ n: Int, _ text: UnsafeBufferPointer<UInt8>, _ scratch: PrefilterScratch
+  ) -> Bool {
     let node = nodes[n]
+    let gen = scratch.generation
     switch node.kind {
     case .literal:
-      return litGen[Int(node.a)] == gen
+      guard scratch.literalGeneration[Int(node.a)] == gen else { return false }
+      let long = Int(node.b)
+      if long < 0 { return true }
+      if scratch.longChecked[long] != gen {
+        scratch.longChecked[long] = gen
+        if Self.containsFolded(text, longLiterals[long]) { scratch.longFound[long] = gen }
+      }
+      return scratch.longFound[long] == gen
     case .all:
-      for c in Int(node.a)..<Int(node.b) where !evaluate(Int(children[c]), litGen, gen) {
+      for c in Int(node.a)..<Int(node.b) where !evaluate(Int(children[c]), text, scratch) {
         return false
       }
       return true
     case .oneOf:
-      for c in Int(node.a)..<Int(node.b) where evaluate(Int(children[c]), litGen, gen) {
+      for c in Int(node.a)..<Int(node.b) where evaluate(Int(children[c]), text, scratch) {
         return true
+      }
+      return false
+    }
+  }
+
+  /// Whether `text` contains `needle` (lower-case ASCII), ignoring ASCII case.
+  static func containsFolded(_ text: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
+    let n = needle.count
+    guard n > 0, n <= text.count, let t = text.baseAddress else { return n == 0 }
+    return needle.withUnsafeBufferPointer { nb in
+      let first = nb[0]
+      for i in 0...(text.count - n) where AhoCorasick.fold(t[i]) == first {
+        var k = 1
+        while k < n && AhoCorasick.fold(t[i + k]) == nb[k] { k += 1 }
+        if k == n { return true }
       }
       return false
     }
@@ -205,42 +401,60 @@ public struct Prefilter: Sendable {
 public final class PrefilterScratch {
   fileprivate(set) var generation: UInt32 = 0
   let literalGeneration: UnsafeMutablePointer<UInt32>
+  let clauseGeneration: UnsafeMutablePointer<UInt32>
+  let countGeneration: UnsafeMutablePointer<UInt32>
+  let satisfied: UnsafeMutablePointer<Int32>
   let patternGeneration: UnsafeMutablePointer<UInt32>
-  let touched: UnsafeMutablePointer<UInt32>
-  let found: UnsafeMutablePointer<Int32>
   let survivorBuffer: UnsafeMutablePointer<Int32>
+  let longChecked: UnsafeMutablePointer<UInt32>
+  let longFound: UnsafeMutablePointer<UInt32>
   fileprivate(set) var survivorCount = 0
+  private let longCapacity: Int
   private let literalCapacity: Int
+  private let clauseCapacity: Int
   private let patternCapacity: Int
 
   public init(for prefilter: Prefilter) {
     literalCapacity = max(prefilter.automaton.literals.count, 1)
+    clauseCapacity = max(prefilter.totalClauses, 1)
     patternCapacity = max(prefilter.patternCount, 1)
     literalGeneration = .allocate(capacity: literalCapacity)
-    literalGeneration.initialize(repeating: 0, count: literalCapacity)
-    found = .allocate(capacity: literalCapacity)
-    found.initialize(repeating: 0, count: literalCapacity)
+    clauseGeneration = .allocate(capacity: clauseCapacity)
+    countGeneration = .allocate(capacity: patternCapacity)
+    satisfied = .allocate(capacity: patternCapacity)
     patternGeneration = .allocate(capacity: patternCapacity)
-    patternGeneration.initialize(repeating: 0, count: patternCapacity)
-    touched = .allocate(capacity: patternCapacity)
-    touched.initialize(repeating: 0, count: patternCapacity)
     survivorBuffer = .allocate(capacity: patternCapacity)
+    longCapacity = max(prefilter.longLiterals.count, 1)
+    longChecked = .allocate(capacity: longCapacity)
+    longFound = .allocate(capacity: longCapacity)
+    clear()
+    satisfied.initialize(repeating: 0, count: patternCapacity)
     survivorBuffer.initialize(repeating: 0, count: patternCapacity)
   }
 
   deinit {
     literalGeneration.deallocate()
-    found.deallocate()
+    clauseGeneration.deallocate()
+    countGeneration.deallocate()
+    satisfied.deallocate()
     patternGeneration.deallocate()
-    touched.deallocate()
     survivorBuffer.deallocate()
+    longChecked.deallocate()
+    longFound.deallocate()
+  }
+
+  private func clear() {
+    literalGeneration.initialize(repeating: 0, count: literalCapacity)
+    clauseGeneration.initialize(repeating: 0, count: clauseCapacity)
+    countGeneration.initialize(repeating: 0, count: patternCapacity)
+    patternGeneration.initialize(repeating: 0, count: patternCapacity)
+    longChecked.initialize(repeating: 0, count: longCapacity)
+    longFound.initialize(repeating: 0, count: longCapacity)
   }
 
   fileprivate func nextGeneration() {
     if generation == UInt32.max {
-      literalGeneration.update(repeating: 0, count: literalCapacity)
-      patternGeneration.update(repeating: 0, count: patternCapacity)
-      touched.update(repeating: 0, count: patternCapacity)
+      clear()
       generation = 0
     }
     generation += 1

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PCRE2
 import SupportBotKit
 
 #if canImport(Glibc)
@@ -41,6 +42,12 @@ struct Bench: ParsableCommand {
   @Flag(help: "Skip the measurements that start `supportbot serve`.")
   var noServe = false
 
+  @Option(
+    help: ArgumentHelp(
+      "Also list the N patterns that cost the most time, with what the prefilter knows.",
+      valueName: "N"))
+  var patterns: Int?
+
   @Flag(help: "Print a JSON report instead of text.")
   var json = false
 
@@ -75,6 +82,10 @@ struct Bench: ParsableCommand {
     report.naive = classify(
       Matcher(bot: loaded, prefilter: false), texts, perRound: max(perRound / 10, 1))
     report.prefilterStats(Matcher(bot: loaded), texts)
+    if let patterns {
+      progress("timing every pattern")
+      report.costs = PatternCosts.measure(loaded, texts, top: patterns)
+    }
     progress("serving in-process")
     report.protocolInProcess = protocolInProcess(loaded, texts)
     progress("memory per session in-process")
@@ -131,12 +142,19 @@ struct Bench: ParsableCommand {
     let passes = max(1, (perRound + perPass - 1) / perPass)
     var latencies = [Double](repeating: 0, count: texts.count)
     for _ in 0..<rounds {
-      let start = BenchClock.now()
+      var start = BenchClock.cpu()
       for _ in 0..<passes {
         for t in texts { sink &+= matcher.classify(t).candidates.count }
       }
-      let elapsed = BenchClock.now() - start
+      var elapsed = BenchClock.cpu() - start
       out.throughput.append(Double(passes * perPass) / elapsed)
+      // The part before PCRE2: normalising and prefiltering alone.
+      start = BenchClock.cpu()
+      for _ in 0..<passes {
+        for t in texts { sink &+= matcher.patternsToRun(t) }
+      }
+      elapsed = BenchClock.cpu() - start
+      out.beforeMatching.append(elapsed / Double(passes * perPass) * 1e6)
       for (k, t) in texts.enumerated() {
         let a = BenchClock.now()
         sink &+= matcher.classify(t).candidates.count
@@ -176,7 +194,7 @@ struct Bench: ParsableCommand {
       let server = ProtocolServer(engine: Engine(bot: bot), options: options)
       var out: [UInt8] = []
       out.reserveCapacity(1 << 20)
-      let start = BenchClock.now()
+      let start = BenchClock.cpu()
       input.withUnsafeBufferPointer { buf in
         var lineStart = 0
         for k in 0..<buf.count where buf[k] == 0x0A {
@@ -187,7 +205,7 @@ struct Bench: ParsableCommand {
           if out.count > 1 << 20 { out.removeAll(keepingCapacity: true) }
         }
       }
-      r.values.append(Double(serveLines) / (BenchClock.now() - start))
+      r.values.append(Double(serveLines) / (BenchClock.cpu() - start))
     }
     return r
   }
@@ -307,6 +325,14 @@ enum BenchClock {
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
   }
+
+  /// CPU seconds used by this thread: throughput on one core, unaffected by other processes
+  /// taking turns on the machine.
+  static func cpu() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+  }
 }
 
 /// Repeated measurements of one quantity.
@@ -324,10 +350,13 @@ struct ClassifyRounds {
   var throughput: [Double] = []
   var p50: [Double] = []
   var p99: [Double] = []
+  /// Microseconds per message spent normalising and prefiltering.
+  var beforeMatching: [Double] = []
   var sink = 0
   var rate: Rounds { Rounds(values: throughput) }
   var p50Rounds: Rounds { Rounds(values: p50) }
   var p99Rounds: Rounds { Rounds(values: p99) }
+  var beforeRounds: Rounds { Rounds(values: beforeMatching) }
 }
 
 enum BenchJSON {
@@ -473,6 +502,8 @@ struct BenchReport {
   var meanBytes = 0.0
   var maxBytes = 0
   var meanPatternsRun = 0.0
+  /// What the prefilter decides about: patterns, or their branches when split.
+  var units = 0
   var prefilter = ClassifyRounds()
   var naive = ClassifyRounds()
   var protocolInProcess = Rounds()
@@ -484,6 +515,7 @@ struct BenchReport {
   var sessions = 0
   var serveLines = 0
   var memorySessions = 0
+  var costs: [PatternCosts.Entry]?
 
   mutating func setup(bot: Bot, messages: [String], loadSeconds: Double) {
     intents = bot.intents.count
@@ -498,6 +530,7 @@ struct BenchReport {
   mutating func prefilterStats(_ matcher: Matcher, _ texts: [String]) {
     guard let pf = matcher.prefilter else { return }
     alwaysRun = pf.alwaysRunCount
+    units = pf.patternCount
     literals = pf.literalCount
     let scratch = PrefilterScratch(for: pf)
     var total = 0
@@ -526,7 +559,11 @@ struct BenchReport {
         break
       }
     }
-    return "\(cores) cores, \(model)"
+    var load = ""
+    if let data = FileManager.default.contents(atPath: "/proc/loadavg") {
+      load = ", load average " + (String(decoding: data, as: UTF8.self).split(separator: " ").first ?? "?")
+    }
+    return "\(cores) cores, \(model)\(load)"
   }
 
   struct Target {
@@ -586,9 +623,11 @@ struct BenchReport {
         + "\(literals) literals), loaded in \(String(format: "%.1f", loadMilliseconds)) ms")
     lines.append(
       "messages: \(messageCount) (mean \(Int(meanBytes)) bytes, longest \(maxBytes)); "
-        + String(format: "%.1f", meanPatternsRun) + " of \(patterns) patterns pass the prefilter"
-        + " on average")
-    lines.append("machine: \(Self.machine); single thread; numbers vary with machine and load")
+        + String(format: "%.1f", meanPatternsRun) + " of \(units) patterns or branches pass the"
+        + " prefilter on average")
+    lines.append("machine: \(Self.machine)")
+    lines.append(
+      "in-process rates are per CPU second of one thread; latencies and serve are wall clock")
     lines.append("")
     func row(_ name: String, _ unit: String, _ r: Rounds, _ f: (Double) -> String) -> String {
       name.padding(toLength: 34, withPad: " ", startingAt: 0)
@@ -605,6 +644,7 @@ struct BenchReport {
     lines.append(row("classify, prefilter", "msg/s", prefilter.rate, i))
     lines.append(row("  latency p50", "µs", prefilter.p50Rounds, us))
     lines.append(row("  latency p99", "µs", prefilter.p99Rounds, us))
+    lines.append(row("  normalise + prefilter", "µs", prefilter.beforeRounds, us))
     lines.append(row("classify, naive loop", "msg/s", naive.rate, i))
     lines.append(row("  latency p50", "µs", naive.p50Rounds, us))
     lines.append(row("  latency p99", "µs", naive.p99Rounds, us))
@@ -629,6 +669,16 @@ struct BenchReport {
         "memory per session, in-process".padding(toLength: 34, withPad: " ", startingAt: 0)
           + "\(i(m)) bytes (\(i(Double(memorySessions))) sessions)")
     }
+    if let costs {
+      lines.append("")
+      lines.append("costliest patterns (total PCRE2 time over the message list, prefilter on):")
+      for c in costs {
+        lines.append(
+          "  \(String(format: "%8.1f", c.microseconds)) µs  runs \(c.runs)/\(c.messages)  "
+            + "matches \(c.matches)  \(c.location)")
+        lines.append("      needs: \(c.requirement.prefix(160))")
+      }
+    }
     lines.append("")
     lines.append("targets:")
     for t in targets {
@@ -644,6 +694,7 @@ struct BenchReport {
       [
         "messages_per_second": c.rate.object, "p50_microseconds": c.p50Rounds.object,
         "p99_microseconds": c.p99Rounds.object,
+        "normalise_and_prefilter_microseconds": c.beforeRounds.object,
       ]
     }
     var o: [String: Any] = [
@@ -653,7 +704,7 @@ struct BenchReport {
       ],
       "messages": [
         "count": messageCount, "mean_bytes": meanBytes, "max_bytes": maxBytes,
-        "mean_patterns_run": meanPatternsRun,
+        "mean_units_run": meanPatternsRun, "units": units,
       ],
       "machine": Self.machine,
       "classify_prefilter": classify(prefilter),
@@ -672,6 +723,14 @@ struct BenchReport {
       o["serve"] = ["messages_per_second": serve.object, "sessions": sessions, "lines": serveLines]
     }
     if let startup { o["startup_milliseconds"] = startup.object }
+    if let costs {
+      o["costliest_patterns"] = costs.map {
+        [
+          "location": $0.location, "microseconds": $0.microseconds, "runs": $0.runs,
+          "matches": $0.matches, "requirement": $0.requirement,
+        ] as [String: Any]
+      }
+    }
     var memory: [String: Any] = ["sessions": memorySessions]
     if let m = memoryServe { memory["serve_bytes_per_session"] = m }
     if let m = memoryInProcess { memory["in_process_bytes_per_session"] = m }
@@ -681,5 +740,47 @@ struct BenchReport {
         withJSONObject: o, options: [.sortedKeys, .prettyPrinted])
     else { return "{}" }
     return String(decoding: data, as: UTF8.self)
+  }
+}
+
+/// Time spent in each pattern over a message list, with the prefilter deciding what runs.
+enum PatternCosts {
+  struct Entry {
+    var location: String
+    var requirement: String
+    var microseconds: Double
+    var runs: Int
+    var matches: Int
+    var messages: Int
+  }
+
+  static func measure(_ bot: Bot, _ texts: [String], top: Int) -> [Entry] {
+    let patterns = bot.intents.flatMap { $0.patterns + $0.exclusions }
+    let pf = Prefilter(patterns: patterns.map { ($0.source, $0.compiled.options.contains(.extended)) })
+    let pfs = PrefilterScratch(for: pf)
+    let scratch = MatchScratch(groups: patterns.map(\.compiled.captureCount).max() ?? 0)
+    var time = [Double](repeating: 0, count: patterns.count)
+    var runs = [Int](repeating: 0, count: patterns.count)
+    var matches = [Int](repeating: 0, count: patterns.count)
+    for t in texts {
+      let bytes = Array(bot.normalizer.normalize(t).utf8)
+      bytes.withUnsafeBufferPointer { buf in
+        pf.run(buf, pfs)
+        for p in pfs.survivors {
+          let k = Int(p)
+          let start = BenchClock.now()
+          var hit = false
+          for _ in 0..<5 { hit = ((try? patterns[k].compiled.firstMatch(in: buf, scratch: scratch)) ?? nil) != nil }
+          time[k] += (BenchClock.now() - start) / 5
+          runs[k] += 1
+          if hit { matches[k] += 1 }
+        }
+      }
+    }
+    return patterns.indices.sorted { time[$0] > time[$1] }.prefix(top).map { k in
+      Entry(
+        location: patterns[k].location.description, requirement: pf.requirements[k].description,
+        microseconds: time[k] * 1e6, runs: runs[k], matches: matches[k], messages: texts.count)
+    }
   }
 }
