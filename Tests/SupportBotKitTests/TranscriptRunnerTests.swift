@@ -30,6 +30,14 @@ import Testing
     #expect(try !passes("> hi\n<| Hi!\n| Hello!\n"))
   }
 
+  @Test func aRegexThatBacktracksForeverFailsWithAReason() throws {
+    // The escalation reply is 41 word characters and spaces, then a full stop.
+    let o = try TranscriptFixtures.replay(
+      "> I want a refund\n<*\n> blah\n<*\n> blah\n</ ^(\\w+\\s?)*$ /\n")
+    #expect(!o.passed)
+    #expect(o.report.contains("(the regex gave up: "), "\(o.report)")
+  }
+
   @Test func nothingMeansNoReply() throws {
     #expect(try passes("> @end\n<-\n"))
     #expect(try !passes("> hi\n<-\n"))

@@ -1,3 +1,5 @@
+import PCRE2
+
 /// Aligns a turn's reply expectations with the replies the bot gave, for checking and for a
 /// readable diff.
 ///
@@ -118,6 +120,14 @@ public enum ReplyDiff {
         lines.append(indent + "+ " + show(actual[a]))
         if case .exact(let s) = expected[e].kind, let hint = firstDifference(s, actual[a]) {
           lines.append(indent + "  " + hint)
+        }
+        if case .regex(_, let p) = expected[e].kind {
+          let scratch = MatchScratch(groups: p.captureCount)
+          do {
+            _ = try p.firstMatch(in: actual[a], scratch: scratch)
+          } catch {
+            lines.append(indent + "  (the regex gave up: \(error.kind.rawValue) reached)")
+          }
         }
       case .missing(let e):
         lines.append(indent + "- " + expected[e].written + "   (no such reply)")
