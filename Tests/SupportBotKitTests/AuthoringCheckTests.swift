@@ -146,6 +146,39 @@ struct AuthoringCheckTests {
     #expect(errors.first?.message.contains("sets slot 'order' before asking") == true)
   }
 
+  /// Mangled fixture bots that still load are checked without crashing.
+  @Test func mangledBotsAreCheckedWithoutCrashing() throws {
+    var seed: UInt64 = 0xc0ffee
+    func next(_ n: Int) -> Int {
+      seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int(truncatingIfNeeded: seed >> 33) % max(n, 1)
+    }
+    var checked = 0
+    for name in AuthoringFixtures.names {
+      let path = AuthoringFixtures.root.appendingPathComponent("\(name)/bot.yaml").path
+      let original = Array(try String(contentsOfFile: path, encoding: .utf8).utf8)
+      for _ in 0..<40 {
+        var bytes = original
+        for _ in 0..<(1 + next(4)) where bytes.count > 1 {
+          let i = next(bytes.count)
+          switch next(3) {
+          case 0: bytes.remove(at: i)
+          case 1: bytes.insert(bytes[next(bytes.count)], at: i)
+          default:
+            let noise = Array("(){}[]:-|*+?\\ \n'\"a#".utf8)
+            bytes[i] = noise[next(noise.count)]
+          }
+        }
+        guard let text = String(validating: bytes, as: UTF8.self),
+          let bot = try? BotLoader.load(files: [("m.yaml", text)])
+        else { continue }
+        _ = Checker.check(bot, texts: ["m.yaml": text])
+        checked += 1
+      }
+    }
+    #expect(checked > 40)
+  }
+
   @Test func checksBotsLoadedFromMemory() throws {
     let text = """
       messages:
