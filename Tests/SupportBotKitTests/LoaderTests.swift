@@ -202,3 +202,39 @@ let shippedBotDirectory: String = {
   parts.removeLast(3)  // Tests/SupportBotKitTests/LoaderTests.swift
   return parts.joined(separator: "/") + "/Intents"
 }()
+
+@Suite struct FragmentTests {
+  @Test func patternsUseFragmentsFromAnyFile() throws {
+    let bot = try BotLoader.load(
+      files: [
+        baseBotFile,
+        ("bot/a.yaml", "intents:\n  - id: yes\n    patterns: ['{{lead}}{{yes_word}}\\W*$']\n"),
+        ("bot/b.yaml", "fragments:\n  yes_word: 'yes|yeah|{{sure}}'\n  sure: 'sure'\n  lead: '^\\W*'\n"),
+      ], directory: "bot")
+    let p = try #require(bot.intent("yes")?.patterns.first)
+    #expect(p.written == "{{lead}}{{yes_word}}\\W*$")
+    #expect(p.source == "(?:^\\W*)(?:yes|yeah|(?:sure))\\W*$")
+    #expect(Matcher(bot: bot).classify("  sure!").intent == "yes")
+  }
+
+  @Test func errorsPointAtTheWrittenText() {
+    // Unknown fragment: at its `{{`.
+    #expect(
+      diagnostics("intents:\n  - id: a\n    patterns: ['ab{{nope}}']\n")
+        == ["bot/x.yaml:3:19: error: unknown fragment 'nope'"])
+    // An error after an expansion maps back past it.
+    #expect(
+      diagnostics("fragments:\n  f: 'abc'\nintents:\n  - id: a\n    patterns: ['{{f}}(x']\n")
+        == ["bot/x.yaml:5:24: error: pattern error: missing closing parenthesis (PCRE2 error 114)"])
+    // An error inside a fragment is reported once, in the fragment.
+    #expect(
+      diagnostics("fragments:\n  f: 'a(b'\nintents:\n  - id: a\n    patterns: ['{{f}}x']\n")
+        == ["bot/x.yaml:2:10: error: pattern error in fragment 'f': missing closing parenthesis (PCRE2 error 114)"])
+    // Cycles.
+    let cycle = diagnostics("fragments:\n  f: '{{g}}'\n  g: '{{f}}'\n")
+    #expect(cycle.count == 1)
+    #expect(cycle.allSatisfy { $0.contains("cycle") })
+    // Braces that are not references stay literal.
+    #expect(diagnostics("intents:\n  - id: a\n    patterns: ['a{2}', 'x{{ y }}']\n").isEmpty)
+  }
+}

@@ -9,7 +9,7 @@ import Yams
 /// `responses`. All problems are collected and thrown together as a ``BotLoadError``.
 public enum BotLoader {
   static let sections = [
-    "settings", "dialogue", "messages", "substitutions", "intents", "flows", "responses",
+    "fragments", "settings", "dialogue", "messages", "substitutions", "intents", "flows", "responses",
   ]
 
   /// Loads every YAML file under `directory`.
@@ -52,10 +52,17 @@ public enum BotLoader {
     throws(BotLoadError) -> Bot
   {
     var builder = Builder(directory: directory)
-    for (path, text) in files {
-      var source = YAMLSource(path: path, text: text)
-      builder.read(&source)
-      builder.diagnostics += source.diagnostics
+    var sources = files.map { YAMLSource(path: $0.path, text: $0.text) }
+    var roots: [Node?] = []
+    for i in sources.indices { roots.append(sources[i].compose()) }
+    // Fragments first: any pattern in any file may use a fragment defined in any other.
+    for i in sources.indices {
+      if let root = roots[i] { builder.collectFragments(root, &sources[i]) }
+    }
+    builder.resolveFragments()
+    for i in sources.indices {
+      if let root = roots[i] { builder.read(root, &sources[i]) }
+      builder.diagnostics += sources[i].diagnostics
     }
     return try builder.finish(files: files.map(\.path))
   }
@@ -90,6 +97,9 @@ private struct Builder {
   /// References to check once every file is read.
   var intentRefs: [(String, SourceLocation)] = []
   var handoffOfferLocation: SourceLocation?
+  var fragments = FragmentTable()
+  /// The file each fragment was read from, to report errors inside fragments.
+  var fragmentSources: [String: YAMLSource] = [:]
 
   init(directory: String) { self.directory = directory }
 
@@ -97,11 +107,11 @@ private struct Builder {
     diagnostics.append(Diagnostic(.error, message, at: at))
   }
 
-  mutating func read(_ src: inout YAMLSource) {
-    guard let root = src.compose() else { return }
+  mutating func read(_ root: Node, _ src: inout YAMLSource) {
     guard let top = src.mapping(root, "the file", allowed: BotLoader.sections) else { return }
     for (key, _, value) in top {
       switch key {
+      case "fragments": break  // read in the first pass
       case "settings": readSettings(value, &src)
       case "dialogue": readDialogue(value, &src)
       case "messages": readMessages(value, &src)
@@ -246,7 +256,9 @@ private struct Builder {
     var out: [IntentPattern] = []
     for (text, item) in src.strings(node, what) {
       if let p = compile(text, item, &src) {
-        out.append(IntentPattern(source: text, compiled: p, location: src.location(item)))
+        out.append(
+          IntentPattern(
+            source: p.source, written: text, compiled: p, location: src.location(item)))
       }
     }
     return out
@@ -259,12 +271,76 @@ private struct Builder {
       src.error("empty pattern (it would match every message)", at: node)
       return nil
     }
-    do {
-      return try Pattern(text)
-    } catch {
-      let at = src.location(ofByte: error.offset ?? 0, in: node)
-      src.error("pattern error: \(error.message) (PCRE2 error \(error.code))", at: at)
+    let expansion: FragmentExpansion
+    switch fragments.expand(text) {
+    case .success(let e): expansion = e
+    case .failure(let failure) where failure.brokenFragment:
+      return nil  // the fragment's own error is already reported
+    case .failure(let failure):
+      src.error(failure.message, at: src.location(ofByte: failure.offset, in: node))
       return nil
+    }
+    do {
+      return try Pattern(expansion.text)
+    } catch {
+      let (offset, fragment) = expansion.originalOffset(of: error.offset ?? 0)
+      let inside = fragment.map { " (inside fragment '\($0)')" } ?? ""
+      let at = src.location(ofByte: offset, in: node)
+      src.error("pattern error: \(error.message) (PCRE2 error \(error.code))\(inside)", at: at)
+      return nil
+    }
+  }
+
+  // MARK: Fragments
+
+  /// Reads the `fragments:` section of one file (first pass).
+  mutating func collectFragments(_ root: Node, _ src: inout YAMLSource) {
+    guard case .mapping(let top) = root else { return }
+    for (k, v) in top where k.string == "fragments" {
+      guard let map = src.mapping(v, "fragments") else { continue }
+      for (name, keyNode, value) in map {
+        guard Self.isIdentifier(name) else {
+          src.error("fragment names must be lower_snake_case identifiers", at: keyNode)
+          continue
+        }
+        if let prev = fragments.definitions[name] {
+          src.error("fragment '\(name)' is already defined at \(prev.location)", at: keyNode)
+          continue
+        }
+        guard let text = src.string(value, "fragment '\(name)'") else { continue }
+        fragments.definitions[name] = FragmentTable.Definition(
+          text: text, location: src.location(value), valueNode: value, path: src.path)
+        fragmentSources[src.path] = src
+      }
+    }
+  }
+
+  /// Expands fragments that use other fragments, and compiles each on its own so that an
+  /// error inside a fragment is reported where the fragment is written.
+  mutating func resolveFragments() {
+    for name in fragments.definitions.keys.sorted() {
+      guard let def = fragments.definitions[name], var src = fragmentSources[def.path] else {
+        continue
+      }
+      src.diagnostics = []
+      switch fragments.expand(def.text, resolving: [name]) {
+      case .failure(let f) where f.brokenFragment:
+        fragments.broken.insert(name)
+      case .failure(let f):
+        fragments.broken.insert(name)
+        src.error(f.message, at: src.location(ofByte: f.offset, in: def.valueNode))
+      case .success(let e):
+        do {
+          _ = try Pattern(e.text)
+        } catch {
+          fragments.broken.insert(name)
+          let (offset, _) = e.originalOffset(of: error.offset ?? 0)
+          src.error(
+            "pattern error in fragment '\(name)': \(error.message) (PCRE2 error \(error.code))",
+            at: src.location(ofByte: offset, in: def.valueNode))
+        }
+      }
+      diagnostics += src.diagnostics
     }
   }
 

@@ -2,7 +2,10 @@ import PCRE2
 
 /// One compiled regular expression of an intent, with where it was written.
 public struct IntentPattern: Sendable {
+  /// The pattern PCRE2 compiled: `written` with every `{{fragment}}` expanded.
   public let source: String
+  /// The pattern as the author wrote it.
+  public let written: String
   public let compiled: Pattern
   public let location: SourceLocation
 }
