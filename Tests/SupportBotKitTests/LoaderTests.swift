@@ -238,3 +238,23 @@ let shippedBotDirectory: String = {
     #expect(diagnostics("intents:\n  - id: a\n    patterns: ['a{2}', 'x{{ y }}']\n").isEmpty)
   }
 }
+
+@Suite struct DefaultTransitionTests {
+  @Test func defaultIsASingleTransition() {
+    let d = diagnostics(
+      """
+      intents:
+        - id: go
+          patterns: [go]
+      flows:
+        - id: go
+          states:
+            s1:
+              ask: "Which?"
+              slots: [{name: n, extract: number}]
+              on: [{intent: go, to: end}]
+              default: {if: "n > 1 or n < 0", to: end}
+      """)
+    #expect(d == ["bot/x.yaml:11:18: error: `default` is one transition (no list, no `or` in its condition)"])
+  }
+}

@@ -487,7 +487,12 @@ private struct Builder {
       case "on": on = readTransitions(value, "on", &src)
       case "next": next = readTransitions(value, "next", &src)
       case "default":
-        fallback = readTransitions(value, "default", &src).first
+        let options = readTransitions(value, "default", &src)
+        if options.count > 1 {
+          src.error(
+            "`default` is one transition (no list, no `or` in its condition)", at: value)
+        }
+        fallback = options.first
       case "action":
         if let s = src.string(value, "action") {
           if let a = StateAction(rawValue: s) {
