@@ -27,6 +27,9 @@ struct RedactorTests {
       ("the code you sent me was 5521", "5521", .oneTimeCode),
       ("code: 12 34 56", "12 34 56", .oneTimeCode),
       ("change my password to hunter22", "hunter22", .password),
+      ("my pass-code is 77zebra", "77zebra", .password),
+      ("pass-word: Xy9!long", "Xy9!long", .password),
+      ("my passcode was deniedX99", "deniedX99", .password),
     ])
   func redacts(_ text: String, _ secret: String, _ kind: Redactor.Kind) {
     let (out, kinds) = redactor.redact(text)
@@ -58,6 +61,13 @@ struct RedactorTests {
       "I need my password to access my account",
       "change my password to something stronger",
       "how do I reset my password to be safe",
+      "My passcode was denied.",
+      "my password was rejected",
+      "my pass-code is not working",
+      "pass-code is not working",
+      "pass-word declined again",
+      "my passcode is not recognised",
+      "the password was accepted yesterday but now it is failing",
     ])
   func leavesAlone(_ text: String) {
     let (out, kinds) = redactor.redact(text)

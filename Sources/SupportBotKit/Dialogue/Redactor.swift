@@ -6,7 +6,8 @@ import PCRE2
 /// Card numbers are 13–19 digits, optionally separated by spaces or dashes, that pass the Luhn
 /// check. Passwords are values after "password is", "password:", "pw=", "password for my
 /// account is", "change my password to" and the like (but not "password is wrong", "password
-/// to access my account"). Codes are 4–8 digits in the same
+/// to access my account", "passcode was denied"); "pass-code" is one keyword, never "pass", a
+/// dash and the value "code". Codes are 4–8 digits in the same
 /// sentence shortly after "code", "OTP", "PIN", "verification code"…,
 /// or a message that is nothing but 6–8 digits; not after "zip", "postal", "error", "promo",
 /// "tracking" and similar words that make a code public.
@@ -31,7 +32,7 @@ public final class Redactor {
     card = try? Pattern(
       #"(?<![\d-])\d(?:[ \-\x{2010}-\x{2015}\x{2212}\x{00A0}\x{202F}]?\d){12,18}(?![\d])"#)
     password = try? Pattern(
-      #"\b(?:password|passwd|pwd|pass ?word|pass|pw|passcode)\b(?:\s+(?:for|of|on|to)(?:\s+[\w@.-]+){1,3}?)?(?:\s*(?:is|was|=|:|-)\s*|\s*(?:is|was)\s*:?\s*|'s\s+|\s+(?:to|as)\s+)["'“]?(?!(?:not|wrong|incorrect|invalid|expired|too|correct|right|working|broken|locked|blocked|reset|changed|compromised|stolen|leaked|weak|strong|the|my|a|an|same|still|also|now|being|no|required|needed|forgotten|lost|different|case|sensitive|something|anything|one|what|be|make|get|access|log|login|sign|enter|open|protect|secure|keep|stay|prevent|avoid|update|include|contain|use|have|do|work|it|this|that|your|our|their|reset|change|recover|remember|more|less|longer|shorter)\b)(?<value>[^\s"'”]{3,})"#
+      #"\b(?:password|passwd|pwd|pass[ -]?word|pass-?code|pass(?!-\w)|pw|passcode)\b(?:\s+(?:for|of|on|to)(?:\s+[\w@.-]+){1,3}?)?(?:\s*(?:is|was|=|:|-)\s*|\s*(?:is|was)\s*:?\s*|'s\s+|\s+(?:to|as)\s+)["'“]?(?!(?:not|wrong|incorrect|invalid|expired|too|correct|right|working|broken|locked|blocked|reset|changed|compromised|stolen|leaked|weak|strong|the|my|a|an|same|still|also|now|being|no|required|needed|forgotten|lost|different|case|sensitive|something|anything|one|what|be|make|get|access|log|login|sign|enter|open|protect|secure|keep|stay|prevent|avoid|update|include|contain|use|have|do|work|it|this|that|your|our|their|reset|change|recover|remember|more|less|longer|shorter|denied|rejected|declined|refused|accepted|recogni[sz]ed|failing|failed|fails|valid|verified|unknown|locked|disabled|expiring|forgot|forgotten)\b)(?<value>[^\s"'”]{3,})"#
     )
     code = try? Pattern(
       #"(?<!zip )(?<!postal )(?<!post )(?<!area )(?<!country )(?<!error )(?<!promo )(?<!discount )(?<!coupon )(?<!tracking )(?<!product )(?<!item )(?<!hs )\b(?:code|otp|pin|passcode|one[- ]time (?:code|password|pin)|token)\b[^\d.?!]{0,30}?(?<![\d-])(?<value>\d(?:[ -]?\d){3,7})(?!\d)"#
