@@ -4,7 +4,8 @@ import Foundation
 /// that compare or benchmark the same set (`supportbot patterns --json`).
 ///
 /// Intents come in declaration order; within one, its patterns, then its exclusions. Patterns
-/// run on the normalised message (see `normalization`), compiled with the listed PCRE2 options.
+/// run on the normalised message (see `normalization`), compiled with the listed PCRE2 options;
+/// `source` is what PCRE2 compiles (fragments expanded), `written` what the author wrote.
 public enum PatternExport {
   /// A JSON-compatible dictionary: `patterns`, `slot_patterns`, `ranking`, `normalization`.
   public static func object(_ bot: Bot) -> [String: Any] {
@@ -20,6 +21,7 @@ public enum PatternExport {
             "exclusion": kind == "exclusion",
             "index": i,
             "source": p.source,
+            "written": p.written,
             "options": p.compiled.options.names,
             "priority": intent.priority,
             "contextual": intent.contextual,

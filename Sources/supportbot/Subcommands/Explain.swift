@@ -41,17 +41,32 @@ struct Explain: ParsableCommand {
       }
       expected = s.expectedIntents
     }
-    let cls = engine.matcher.classify(engine.redact(text).text, expected: expected)
+    let redacted = engine.redact(text).text
+    let cls = engine.matcher.classify(redacted, expected: expected)
+    // Contextual intents count only where a state expects them: say which would have matched.
+    let unexpected = Set(
+      loaded.intents.filter { $0.contextual && !expected.contains($0.id) }.map(\.id))
+    let elsewhere =
+      unexpected.isEmpty
+      ? []
+      : engine.matcher.classify(redacted, expected: expected.union(unexpected)).candidates
+        .filter { unexpected.contains($0.intent) && $0.excludedBy == nil }.map(\.intent)
     if json {
       var o = ExplainFormatter.object(cls)
       o["state"] = state ?? NSNull()
       o["expected"] = expected.sorted()
+      o["contextual_not_expected"] = elsewhere
       print(ExplainFormatter.json(o))
     } else {
       print(
         "state: \(state ?? "idle")"
           + (expected.isEmpty ? "" : " (expects: \(expected.sorted().joined(separator: ", ")))"))
       print(ExplainFormatter.text(cls))
+      if !elsewhere.isEmpty {
+        print(
+          "also matches, but counts only where a state expects it (contextual): "
+            + elsewhere.joined(separator: ", "))
+      }
     }
   }
 }
