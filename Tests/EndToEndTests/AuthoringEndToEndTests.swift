@@ -76,6 +76,17 @@ struct AuthoringEndToEndTests {
       bad.err.contains("flow 'refund' has no state 'nope'; states: start, amount, big, small"))
   }
 
+  @Test func explainNamesContextualIntentsThatWouldMatch() throws {
+    let r = try run(["explain", "--intents", Self.fixture("clean"), "yes"])
+    #expect(r.status == 0)
+    #expect(r.out.contains("intent: fallback"))
+    #expect(
+      r.out.contains("also matches, but counts only where a state expects it (contextual): yes"))
+    let j = try run(["explain", "--intents", Self.fixture("clean"), "yes", "--json"])
+    let o = try object(j.out.trimmingCharacters(in: .newlines))
+    #expect(o["contextual_not_expected"] as? [String] == ["yes"])
+  }
+
   @Test func graphDrawsMermaidAndDot() throws {
     let m = try run(["graph", "--intents", Self.fixture("clean")])
     #expect(m.status == 0)
