@@ -63,7 +63,7 @@ struct AuthoringToolsTests {
   }
 
   @Test func defaultsAutomaticStepsAndLoopsAreLabelled() throws {
-    let g = try FlowGraph(bot: try fixtureBot("flow_rules"))
+    let g = try FlowGraph(bot: try fixtureBot("flow_rules"), flow: "refund")
     let m = g.mermaid()
     #expect(m.contains("details --> details : default"))
     #expect(m.contains("loop_a --> loop_b : next"))

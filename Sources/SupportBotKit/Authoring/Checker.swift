@@ -376,14 +376,13 @@ private struct CheckRun {
       if !conditionCanHold(t, flow, state, slots: answered, when: "answering") { ok = false }
       if ok { any = true }
     }
-    if let d = state.fallback {
-      if !d.intents.isEmpty {
-        add(
-          .warning,
-          "`default` is taken when no transition fits, whatever the intent; `intent:` here is "
-            + "ignored", d.location)
-      }
-      _ = conditionCanHold(d, flow, state, slots: answered, when: "answering")
+    if let d = state.fallback, !d.intents.isEmpty || d.condition != nil {
+      let ignored = [d.intents.isEmpty ? nil : "`intent:`", d.condition == nil ? nil : "`if:`"]
+        .compactMap { $0 }.joined(separator: " and ")
+      add(
+        .warning,
+        "`default` is taken whenever no transition fits, whatever the intent or slots; "
+          + "\(ignored) here \(ignored.contains(" and ") ? "are" : "is") ignored", d.location)
     }
     return any
   }
