@@ -179,6 +179,37 @@ struct AuthoringCheckTests {
     #expect(checked > 40)
   }
 
+  /// A state whose `next` conditions cover every case never waits; one with gaps can stall.
+  @Test(arguments: [("days <= 30", false), ("days < 10", true)])
+  func automaticBranchesThatCoverEveryCaseNeverWait(_ second: String, stalls: Bool) throws {
+    let text = """
+      messages: {welcome: [Hi], fallback: [Eh], fallback_handoff: [Person?], escalate: [On],
+        sensitive_data: [No], resume: ["{question}"]}
+      intents:
+        - {id: late, patterns: ['\\blate\\b'], examples: [late]}
+        - {id: cancel, patterns: ['^cancel\\b'], examples: [cancel]}
+      responses:
+        cancel: {say: [Stopped.], behavior: cancel}
+      flows:
+        - id: late
+          states:
+            when:
+              ask: "How many days ago?"
+              slots: [{name: days, extract: number}]
+              on: [{if: days is set, to: route}]
+            route:
+              next:
+                - {if: days > 30, to: too_late}
+                - {if: \(second), to: in_time}
+            too_late: {say: "Too late."}
+            in_time: {say: "In time."}
+      """
+    let bot = try BotLoader.load(files: [("mem.yaml", text)])
+    let d = Checker.check(bot, texts: ["mem.yaml": text])
+    #expect(d.contains { $0.message.contains("state 'route' of flow 'late' waits") } == stalls)
+    #expect(d.filter { !$0.message.contains("state 'route'") }.isEmpty)
+  }
+
   @Test func checksBotsLoadedFromMemory() throws {
     let text = """
       messages:
