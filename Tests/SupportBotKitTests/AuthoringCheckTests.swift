@@ -210,6 +210,32 @@ struct AuthoringCheckTests {
     #expect(d.filter { !$0.message.contains("state 'route'") }.isEmpty)
   }
 
+  /// Slots carry over into another flow by `flow:ID`, not into flows started afresh.
+  @Test func slotsFollowFlowToFlowTransitions() throws {
+    let text = """
+      messages: {welcome: [Hi], fallback: [Eh], fallback_handoff: [Person?], escalate: [On],
+        sensitive_data: [No], resume: ["{question}"]}
+      intents:
+        - {id: a, patterns: ['\\balpha\\b'], examples: [alpha]}
+        - {id: b, patterns: ['\\bbeta\\b'], examples: [beta]}
+        - {id: c, patterns: ['\\bgamma\\b'], examples: [gamma]}
+      flows:
+        - id: a
+          states:
+            go: {say: "A.", next: [{to: "flow:b", set: {colour: red}}]}
+        - id: b
+          states:
+            show: {say: "Colour: {colour}."}
+        - id: c
+          states:
+            show: {say: "Colour: {colour}."}
+      """
+    let bot = try BotLoader.load(files: [("mem.yaml", text)])
+    let d = Checker.check(bot, texts: ["mem.yaml": text])
+    #expect(d.map(\.location.line) == [16])
+    #expect(d.first?.message.contains("no path to 'show' in flow 'c' sets slot 'colour'") == true)
+  }
+
   @Test func checksBotsLoadedFromMemory() throws {
     let text = """
       messages:
