@@ -214,7 +214,11 @@ private struct CheckRun {
   }
 
   mutating func reportLimits(_ cls: Classification, at location: SourceLocation) {
-    for e in cls.limitErrors { add(.warning, "matching this hit a limit: \(e)", location) }
+    for e in cls.limitErrors {
+      add(
+        .warning, "matching this text hit a PCRE2 limit (the pattern counts as not matching): \(e)",
+        location)
+    }
   }
 
   /// Why `intent` did not win: no pattern matched, an exclusion vetoed it, or it ranked lower.
