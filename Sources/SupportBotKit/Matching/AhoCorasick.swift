@@ -40,32 +40,33 @@ public struct AhoCorasick: Sendable {
     self.classCount = k
     self.classes = classes
 
-    // Trie.
-    var goto: [[Int32]] = [[Int32](repeating: -1, count: k)]
+    // Trie, in a flat table: `delta[state * k + class]`, -1 where there is no edge yet.
+    var delta = [Int32](repeating: -1, count: k)
     var own: [[Int32]] = [[]]
     for (id, lit) in folded.enumerated() where !lit.isEmpty {
       var s = 0
       for b in lit {
         let c = Int(classes[Int(b)])
-        if goto[s][c] < 0 {
-          goto[s][c] = Int32(goto.count)
-          goto.append([Int32](repeating: -1, count: k))
+        var t = delta[s * k + c]
+        if t < 0 {
+          t = Int32(own.count)
+          delta[s * k + c] = t
+          delta.append(contentsOf: repeatElement(-1, count: k))
           own.append([])
         }
-        s = Int(goto[s][c])
+        s = Int(t)
       }
       own[s].append(Int32(id))
     }
     // Breadth-first: failure links, full transitions and inherited outputs.
-    let n = goto.count
+    let n = own.count
     var fail = [Int](repeating: 0, count: n)
-    var delta = [Int32](repeating: 0, count: n * k)
     var out = own
     var queue: [Int] = []
+    queue.reserveCapacity(n)
     for c in 0..<k {
-      let t = goto[0][c]
+      let t = delta[c]
       if t >= 0 {
-        delta[c] = t
         fail[Int(t)] = 0
         queue.append(Int(t))
       } else {
@@ -76,12 +77,13 @@ public struct AhoCorasick: Sendable {
     while head < queue.count {
       let s = queue[head]
       head += 1
-      out[s].append(contentsOf: out[fail[s]].filter { !out[s].contains($0) })
+      if !out[fail[s]].isEmpty {
+        out[s].append(contentsOf: out[fail[s]].filter { !out[s].contains($0) })
+      }
       for c in 0..<k {
-        let t = goto[s][c]
+        let t = delta[s * k + c]
         if t >= 0 {
           fail[Int(t)] = Int(delta[fail[s] * k + c])
-          delta[s * k + c] = t
           queue.append(Int(t))
         } else {
           delta[s * k + c] = delta[fail[s] * k + c]

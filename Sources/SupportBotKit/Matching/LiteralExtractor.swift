@@ -100,21 +100,37 @@ public enum LiteralExtractor {
   /// analysis is unsure (the same bail-outs as ``requirement(for:extended:)``, plus inline
   /// options, back-references, `\K`, `\G` and branch resets).
   public static func topLevelBranches(of pattern: String, extended: Bool = false) -> [String]? {
-    if extended { return nil }
+    analyze(pattern, extended: extended).branches?.map(\.source)
+  }
+
+  /// What ``requirement(for:extended:)`` and ``topLevelBranches(of:extended:)`` say, from one
+  /// reading of the pattern, with each branch's own requirement.
+  public struct Analysis: Sendable {
+    public var requirement: LiteralRequirement
+    public var branches: [(source: String, requirement: LiteralRequirement)]?
+  }
+
+  public static func analyze(_ pattern: String, extended: Bool = false) -> Analysis {
+    if extended { return Analysis(requirement: .any, branches: nil) }
     let scalars = Array(pattern.unicodeScalars)
     var parser = Parser(scalars)
-    guard (try? parser.parseAlternation()) != nil, parser.atEnd, !parser.branchesDepend,
-      !parser.topLevelBars.isEmpty
-    else { return nil }
-    var out: [String] = []
+    guard let info = try? parser.parseAlternation(), parser.atEnd else {
+      return Analysis(requirement: .any, branches: nil)
+    }
+    var result = Analysis(requirement: info.requirement, branches: nil)
+    guard !parser.branchesDepend, !parser.topLevelBars.isEmpty,
+      parser.topLevelInfos.count == parser.topLevelBars.count + 1
+    else { return result }
+    var out: [(source: String, requirement: LiteralRequirement)] = []
     var start = 0
-    for bar in parser.topLevelBars + [scalars.count] {
+    for (k, bar) in (parser.topLevelBars + [scalars.count]).enumerated() {
       var branch = String.UnicodeScalarView()
       branch.append(contentsOf: scalars[start..<bar])
-      out.append(String(branch))
+      out.append((String(branch), parser.topLevelInfos[k].requirement))
       start = bar + 1
     }
-    return out
+    result.branches = out
+    return result
   }
 
   struct Bail: Error {}
@@ -122,7 +138,7 @@ public enum LiteralExtractor {
   /// What is known about a piece of pattern.
   enum Info {
     /// The piece matches exactly one of these (lower-cased ASCII) strings.
-    case exact(Set<[UInt8]>)
+    case exact([[UInt8]])
     /// The piece's matches all satisfy this requirement.
     case match(LiteralRequirement)
 
@@ -140,9 +156,17 @@ public enum LiteralExtractor {
       }
     }
 
+    static func dedupe(_ xs: [[UInt8]]) -> [[UInt8]] {
+      var out: [[UInt8]] = []
+      for x in xs where !out.contains(x) { out.append(x) }
+      return out
+    }
+
+    static func union(_ a: [[UInt8]], _ b: [[UInt8]]) -> [[UInt8]] { dedupe(a + b) }
+
     static func alternate(_ a: Info, _ b: Info) -> Info {
       if case .exact(let x) = a, case .exact(let y) = b, x.count + y.count <= maxExactSet {
-        return .exact(x.union(y))
+        return .exact(union(x, y))
       }
       return .match(.or([a.requirement, b.requirement]))
     }
@@ -153,8 +177,9 @@ public enum LiteralExtractor {
     var i = 0
     /// Group nesting at `i`.
     var depth = 0
-    /// Scalar offsets of the `|` that separate top-level branches.
+    /// Scalar offsets of the `|` that separate top-level branches, and what each branch needs.
     var topLevelBars: [Int] = []
+    var topLevelInfos: [Info] = []
     /// Whether the pattern uses something that ties its branches together (inline options,
     /// back-references, `\K`, `\G`, branch reset), so they cannot be matched one by one.
     var branchesDepend = false
@@ -165,11 +190,15 @@ public enum LiteralExtractor {
     func peek(_ k: Int = 0) -> Unicode.Scalar? { i + k < s.count ? s[i + k] : nil }
 
     mutating func parseAlternation() throws -> Info {
+      let top = depth == 0
       var info = try parseConcat()
+      if top { topLevelInfos.append(info) }
       while peek() == "|" {
-        if depth == 0 { topLevelBars.append(i) }
+        if top { topLevelBars.append(i) }
         i += 1
-        info = Info.alternate(info, try parseConcat())
+        let next = try parseConcat()
+        if top { topLevelInfos.append(next) }
+        info = Info.alternate(info, next)
       }
       return info
     }
@@ -178,16 +207,20 @@ public enum LiteralExtractor {
     /// letters become one literal even after a `.*`); the rest are ANDed.
     mutating func parseConcat() throws -> Info {
       var required: [LiteralRequirement] = []
-      var run: Set<[UInt8]> = [[]]
+      var run: [[UInt8]] = [[]]
       var allExact = true
       while let c = peek(), c != "|", c != ")" {
         let atom = try parseQuantifier(try parseAtom())
         switch atom {
         case .exact(let set):
-          if run.count * set.count <= maxExactSet {
-            var out = Set<[UInt8]>()
-            for p in run { for q in set { out.insert(p + q) } }
-            run = out
+          if set.count == 1 {
+            // The common case, one more literal character: extend every string in place.
+            let suffix = set[0]
+            for k in run.indices { run[k].append(contentsOf: suffix) }
+          } else if run.count * set.count <= maxExactSet {
+            var out: [[UInt8]] = []
+            for p in run { for q in set { out.append(p + q) } }
+            run = Info.dedupe(out)
           } else {
             required.append(Info.exact(run).requirement)
             run = set
@@ -213,7 +246,7 @@ public enum LiteralExtractor {
       case "?":
         i += 1
         if case .exact(let set) = atom, set.count < maxExactSet {
-          result = .exact(set.union([[]]))
+          result = .exact(Info.union(set, [[]]))
         } else {
           result = .anything
         }
@@ -507,7 +540,7 @@ public enum LiteralExtractor {
       }
       // Caseless: a letter stands for both cases, which `fold` already merged.
       if negated || unknown || members.isEmpty || members.count > 8 { return .anything }
-      return .exact(Set(members.map { [$0] }))
+      return .exact(members.sorted().map { [$0] })
     }
   }
 }

@@ -100,33 +100,36 @@ public final class Matcher {
     var branches: [Pattern?] = []
     var intentOfUnit: [Int32] = []
     var patternOfUnit: [Int32] = []
-    var units: [(source: String, extended: Bool)] = []
+    var units: [LiteralRequirement] = []
     var groups = 0
     var number = 0
     func add(_ p: IntentPattern, intent: Int) {
       unitStart.append(units.count)
-      let extended = p.compiled.options.contains(.extended)
       groups = max(groups, p.compiled.captureCount)
-      var split: [(String, Pattern)] = []
-      if prefilter, let parts = LiteralExtractor.topLevelBranches(of: p.source, extended: extended),
-        parts.contains(where: { LiteralExtractor.requirement(for: $0) != .any })
-      {
-        for part in parts {
-          guard let compiled = try? Pattern(part, options: p.compiled.options) else {
-            split = []
-            break
+      var split: [(LiteralRequirement, Pattern)] = []
+      var whole = LiteralRequirement.any
+      if prefilter {
+        let analysis = LiteralExtractor.analyze(
+          p.source, extended: p.compiled.options.contains(.extended))
+        whole = analysis.requirement
+        if let parts = analysis.branches, parts.contains(where: { $0.requirement != .any }) {
+          for part in parts {
+            guard let compiled = try? Pattern(part.source, options: p.compiled.options) else {
+              split = []
+              break
+            }
+            split.append((part.requirement, compiled))
           }
-          split.append((part, compiled))
         }
       }
       if split.isEmpty {
-        units.append((p.source, extended))
+        units.append(whole)
         branches.append(nil)
         intentOfUnit.append(Int32(intent))
         patternOfUnit.append(Int32(number))
       } else {
-        for (source, compiled) in split {
-          units.append((source, extended))
+        for (requirement, compiled) in split {
+          units.append(requirement)
           branches.append(compiled)
           intentOfUnit.append(Int32(intent))
           patternOfUnit.append(Int32(number))
@@ -151,7 +154,7 @@ public final class Matcher {
     self.intentOfUnit = intentOfUnit
     self.patternOfUnit = patternOfUnit
     if prefilter {
-      let pf = Prefilter(patterns: units)
+      let pf = Prefilter(requirements: units)
       self.prefilter = pf
       self.prefilterScratch = PrefilterScratch(for: pf)
     } else {
