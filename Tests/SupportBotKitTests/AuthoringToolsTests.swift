@@ -72,6 +72,27 @@ struct AuthoringToolsTests {
     #expect(!m.contains("details --> support_person"))
   }
 
+  /// Mermaid's lexer takes `default` even as the start of an id, and `scale ` as a keyword.
+  @Test func mermaidKeywordsAreNeverBareIds() throws {
+    let text = """
+      messages: {welcome: [Hi], fallback: [Eh], fallback_handoff: [Person?], escalate: [On],
+        sensitive_data: [No], resume: ["{question}"]}
+      intents:
+        - {id: a, patterns: ['\\ba\\b']}
+      flows:
+        - id: a
+          states:
+            default_reply: {say: "A.", next: scale}
+            scale: {say: "B."}
+      """
+    let bot = try BotLoader.load(files: [("kw.yaml", text)])
+    let m = try FlowGraph(bot: bot, flow: "a").mermaid()
+    #expect(m.contains("  state \"default_reply\" as s_default_reply"))
+    #expect(m.contains("  s_default_reply --> s_scale : next"))
+    #expect(
+      !m.split(separator: "\n").contains { $0.hasPrefix("  default") || $0.hasPrefix("  scale ") })
+  }
+
   @Test func severalFlowsAreCompositeStatesWithTheirOwnIds() throws {
     let text = """
       messages: {welcome: [Hi], fallback: [Eh], fallback_handoff: [Person?], escalate: [On],

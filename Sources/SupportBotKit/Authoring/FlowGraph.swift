@@ -168,13 +168,18 @@ public struct FlowGraph: Sendable {
     return parts.isEmpty ? "any answer" : parts.joined(separator: " ")
   }
 
-  /// Words Mermaid reserves, which cannot be state ids.
+  /// Words Mermaid's state-diagram lexer treats as keywords at the start of a line (it is
+  /// case-insensitive, and takes `default` even as the start of a longer word).
   static let reserved: Set<String> = [
-    "end", "state", "note", "direction", "class", "classDef", "style", "as", "click", "start",
-    "default", "left", "right", "of",
+    "end", "state", "note", "direction", "class", "classdef", "style", "as", "click", "start",
+    "default", "left", "right", "of", "scale", "hide",
   ]
 
-  static func safeID(_ id: String) -> String { reserved.contains(id) ? "s_\(id)" : id }
+  /// A state id that is safe as a Mermaid id (and as a DOT id next to the start/end nodes).
+  static func safeID(_ id: String) -> String {
+    let lower = id.lowercased()
+    return reserved.contains(lower) || lower.hasPrefix("default") ? "s_\(id)" : id
+  }
 
   // MARK: Mermaid
 
