@@ -34,6 +34,8 @@ public struct TranscriptOutcome: Sendable {
   public var errors: [Diagnostic]
   public var failures: [TurnFailure]
   public var turns: Int
+  /// Wall-clock time the replay took, for JUnit's `time` (set by ``TranscriptSuite``).
+  public var seconds: Double = 0
 
   public var passed: Bool { errors.isEmpty && failures.isEmpty }
 

@@ -71,9 +71,15 @@ public struct TranscriptSuite {
     var outcomes: [TranscriptOutcome] = []
     for file in files {
       do {
+        let clock = ContinuousClock()
+        let start = clock.now
         let t = try TranscriptParser.parse(file: file)
         guard selected(t) else { continue }
-        outcomes.append(runner.run(t, coverage: &coverage))
+        var outcome = runner.run(t, coverage: &coverage)
+        let elapsed = clock.now - start
+        outcome.seconds =
+          Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        outcomes.append(outcome)
       } catch {
         if let f = nameFilter?.lowercased(), !f.isEmpty, !file.lowercased().contains(f) {
           continue
@@ -98,11 +104,12 @@ public enum JUnitWriter {
       "<testsuites tests=\"\(result.outcomes.count)\" failures=\"\(result.failed)\">")
     out.append(
       "  <testsuite name=\"\(escape(suiteName))\" tests=\"\(result.outcomes.count)\" "
-        + "failures=\"\(result.failed)\" errors=\"0\" skipped=\"0\">")
+        + "failures=\"\(result.failed)\" errors=\"0\" skipped=\"0\" "
+        + "time=\"\(seconds(result.outcomes.reduce(0) { $0 + $1.seconds }))\">")
     for o in result.outcomes {
       let head =
         "    <testcase classname=\"\(escape(suiteName))\" name=\"\(escape(o.title))\" "
-        + "file=\"\(escape(o.path))\""
+        + "file=\"\(escape(o.path))\" time=\"\(seconds(o.seconds))\""
       if o.passed {
         out.append(head + "/>")
       } else {
@@ -117,6 +124,13 @@ public enum JUnitWriter {
     out.append("  </testsuite>")
     out.append("</testsuites>")
     return out.joined(separator: "\n") + "\n"
+  }
+
+  /// Seconds with three decimals, independent of the locale.
+  static func seconds(_ s: Double) -> String {
+    let ms = Int((max(0, s) * 1000).rounded())
+    let frac = ms % 1000
+    return "\(ms / 1000)." + (frac < 10 ? "00" : frac < 100 ? "0" : "") + "\(frac)"
   }
 
   /// XML text and attribute escaping; control characters XML cannot carry become U+FFFD.
