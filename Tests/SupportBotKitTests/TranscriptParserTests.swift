@@ -146,9 +146,9 @@ import Testing
   }
 
   @Test func escapesRoundTrip() throws {
-    let text = "line one\nback\\slash\ttab"
+    let text = "line one\nback\\slash\ttab and a space at the end "
     let escaped = TranscriptSyntax.escape(text)
-    #expect(!escaped.contains("\n"))
+    #expect(!escaped.contains("\n") && !escaped.hasSuffix(" "))
     #expect(TranscriptSyntax.unescape(Substring(escaped)) == text)
   }
 }

@@ -148,8 +148,9 @@ public struct TurnAssertion: Sendable {
   }
 }
 
-/// Escaping shared by the parser and the recorder: `\n` is a newline, `\\` a backslash, and a
-/// user line starting with `\@` is literal text rather than an event.
+/// Escaping shared by the parser and the recorder: `\n` is a newline, `\\` a backslash, `\s` a
+/// space (for a line that ends in one), and a user line starting with `\@` is literal text
+/// rather than an event.
 public enum TranscriptSyntax {
   public static let fileExtension = "convo"
 
@@ -164,6 +165,8 @@ public enum TranscriptSyntax {
       default: out.append(c)
       }
     }
+    // Trailing spaces would be trimmed by editors and the parser: write the last one as `\s`.
+    if out.hasSuffix(" ") { out = out.dropLast() + "\\s" }
     return out
   }
 
@@ -179,6 +182,7 @@ public enum TranscriptSyntax {
         case "n": out.append("\n")
         case "r": out.append("\r")
         case "t": out.append("\t")
+        case "s": out.append(" ")
         case "@": out.append("@")
         case "\"": out.append("\"")
         default:
