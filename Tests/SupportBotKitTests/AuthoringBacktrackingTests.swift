@@ -32,7 +32,7 @@ struct AuthoringBacktrackingTests {
     // Nested unbounded quantifiers.
     "^1️⃣(a+)+$", "^1️⃣(a*)*b", "x1️⃣(?:\\w+\\s?)*y", "1️⃣(?<w>[a-z]+)+!", "1️⃣(\\d+|x)+z",
     // Overlapping alternatives under an unbounded quantifier.
-    "^1️⃣(a|a)*$", "1️⃣(?:\\w|\\d)+!", "^1️⃣(?:ab|a.)+c",
+    "^1️⃣(a|a)*$", "1️⃣(?:\\w|\\d)+!", "^1️⃣(?:ab|a.)+c", "^1️⃣(a|aa)+$", "x1️⃣(?:ab|a|b)*y",
     // Adjacent unbounded quantifiers over the same characters.
     "1️⃣.*.*x", "1️⃣\\w+\\w*!", "a1️⃣\\s*\\b\\s+b", "1️⃣.*\\s*=",
     // Two findings in one pattern.
@@ -49,7 +49,7 @@ struct AuthoringBacktrackingTests {
     // Possessive and atomic parts do not backtrack.
     "^(?:a++)+!", "^(?>a+)+!", "(?:\\w|\\d)++!", ".*+.*x",
     // Bounded repeats, exclusive alternatives.
-    "(?:\\w+\\s){0,3}x", "(?:yes|no)+!", "(?:a|b)*c",
+    "(?:\\w+\\s){0,3}x", "(?:yes|no)+!", "(?:a|b)*c", "(?:cat|category)+!",
     // Ambiguity at the very end is never explored: the first try succeeds.
     "well\\W+.*", "bye.*.*", "(?:\\W+.*)?$", "a.*\\s*",
     // Not regex syntax the analyzer knows: no findings rather than a crash.
@@ -67,6 +67,8 @@ struct AuthoringBacktrackingTests {
     #expect(f.first?.message.contains("`(a+)+` repeats `a+`") == true)
     let o = BacktrackingAnalyzer.analyze("(?:yes|ye.)*!")
     #expect(o.first?.message.contains("`yes` and `ye.` overlap") == true)
+    let r = BacktrackingAnalyzer.analyze("^(a|aa)+$")
+    #expect(r.first?.message.contains("`aa` is also `a` repeated") == true)
   }
 
   /// Random pattern text (a fixed seed) never crashes the analyzer, and findings point inside.

@@ -639,21 +639,44 @@ private struct Analysis {
   mutating func checkOverlap(body: RegexNode, outer: Range<Int>) {
     guard case .alternation(let branches, _) = unwrap(body), branches.count <= 200 else { return }
     wholeBranch = [:]
+    func report(_ what: String) {
+      findings.append(
+        .init(
+          shape: .overlap, offset: outer.lowerBound,
+          message:
+            "alternatives that match the same text under an unbounded quantifier: in "
+            + "`\(snippet(outer))`, \(what), so a near-miss is tried in exponentially many "
+            + "ways; make the alternatives exclusive or the group atomic (`(?>…)`)"))
+    }
+    func quoted(_ i: Int) -> String { "`\(snippet(range(branches[i])))`" }
     for x in branches.indices {
       for y in branches.indices where y > x {
         if ambiguous(branches[x], branches[y]) {
-          findings.append(
-            .init(
-              shape: .overlap, offset: outer.lowerBound,
-              message:
-                "alternatives that match the same text under an unbounded quantifier: in "
-                + "`\(snippet(outer))`, `\(snippet(range(branches[x])))` and "
-                + "`\(snippet(range(branches[y])))` overlap, so a near-miss is tried in "
-                + "exponentially many ways; make the alternatives exclusive or the group "
-                + "atomic (`(?>…)`)"))
+          report("\(quoted(x)) and \(quoted(y)) overlap")
           return
         }
       }
+    }
+    // A literal alternative that repeats of the others spell out: `(a|aa)+`, `(ab|a|b)*`.
+    for (y, branch) in branches.enumerated() {
+      guard let text = literalText(unwrap(branch)), !text.isEmpty else { continue }
+      let others = branches.indices.filter { $0 != y }
+      let sources = others.map { snippetFull(range(branches[$0])) }
+      guard !sources.contains(where: \.isEmpty),
+        let p = try? Pattern("\\A(?:" + sources.joined(separator: "|") + ")+\\z"),
+        ((try? p.firstMatch(in: text, scratch: MatchScratch(groups: p.captureCount))) ?? nil)
+          != nil
+      else { continue }
+      let x =
+        others.first { o in
+          let single = try? Pattern("\\A(?:" + snippetFull(range(branches[o])) + ")")
+          return single.map {
+            ((try? $0.firstMatch(in: text, scratch: MatchScratch(groups: $0.captureCount))) ?? nil)
+              != nil
+          } ?? false
+        } ?? others[0]
+      report("\(quoted(y)) is also \(quoted(x)) repeated (or mixed with the others)")
+      return
     }
   }
 
