@@ -133,6 +133,22 @@ private struct CheckRun {
         }
       }
     }
+    // The same pattern twice: redundant in one intent, a standing tie between two.
+    var first: [String: (intent: String, location: SourceLocation)] = [:]
+    for intent in bot.intents {
+      for p in intent.patterns {
+        guard let earlier = first[p.source] else {
+          first[p.source] = (intent.id, p.location)
+          continue
+        }
+        add(
+          .warning,
+          earlier.intent == intent.id
+            ? "pattern repeats the one at \(earlier.location); remove one"
+            : "pattern is the same as one of '\(earlier.intent)' at \(earlier.location), so the "
+              + "two intents always match together and ranking alone decides", p.location)
+      }
+    }
     for flow in bot.flows {
       for sid in flow.stateOrder {
         for fill in flow.state(sid)?.slots ?? [] {
