@@ -17,6 +17,8 @@ import Testing
     ("(?<who>me|you) there", #"("me there" OR "you there")"#),
     (#"(?:\W+\w+){0,4}?\W+email\b"#, #""email""#),
     ("(ab)+c", #""ab""#),
+    ("no+pe|nah", #"(("no" AND "pe") OR "nah")"#),
+    ("(?:ok)+ then", #"("ok" AND " then")"#),
     (#"log ?in\.\*"#, #"("log in.*" OR "login.*")"#),
     ("caf\u{E9} au lait", #"("caf" AND " au lait")"#),
     (#"^\d{6}$"#, "any"),

@@ -183,6 +183,9 @@ public enum LiteralExtractor {
     /// Whether the pattern uses something that ties its branches together (inline options,
     /// back-references, `\K`, `\G`, branch reset), so they cannot be matched one by one.
     var branchesDepend = false
+    /// Set by `parseQuantifier` when an exact atom is repeated at least once (`+`, `{n,m}`):
+    /// the caller then treats it as the atom followed by anything.
+    var repeated = false
 
     init(_ s: [Unicode.Scalar]) { self.s = s }
 
@@ -210,7 +213,18 @@ public enum LiteralExtractor {
       var run: [[UInt8]] = [[]]
       var allExact = true
       while let c = peek(), c != "|", c != ")" {
-        let atom = try parseQuantifier(try parseAtom())
+        let plain = try parseAtom()
+        repeated = false
+        let atom = try parseQuantifier(plain)
+        // `x+` is `x` then anything: the run goes on with one copy of x, then breaks.
+        let breakAfter = repeated
+        defer {
+          if breakAfter {
+            required.append(Info.exact(run).requirement)
+            run = [[]]
+            allExact = false
+          }
+        }
         switch atom {
         case .exact(let set):
           if set.count == 1 {
@@ -255,10 +269,16 @@ public enum LiteralExtractor {
         result = .anything
       case "+":
         i += 1
-        result = .match(atom.requirement)
+        if case .exact = atom { repeated = true } else { result = .match(atom.requirement) }
       case "{":
         guard let (low, _) = try quantifierBounds() else { return result }
-        result = low == 0 ? .anything : .match(atom.requirement)
+        if low == 0 {
+          result = .anything
+        } else if case .exact = atom {
+          repeated = true
+        } else {
+          result = .match(atom.requirement)
+        }
       default:
         return result
       }
