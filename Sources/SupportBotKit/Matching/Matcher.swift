@@ -215,8 +215,10 @@ public final class Matcher {
     var hits: [PatternHit] = []
     var number = patternBase[i]
     var bestIndex = -1
-    for (k, p) in intent.patterns.enumerated() {
+    for k in intent.patterns.indices {
       defer { number += 1 }
+      if let pfs, !mayRun(number, pfs) { continue }
+      let p = intent.patterns[k]
       if let span = run(p, number, buf, pfs, &limitErrors, intent: intent.id) {
         hits.append(hit(k, p, span, buf))
         // The best hit is the longest, the first on ties; keep its groups while they are in
@@ -231,8 +233,10 @@ public final class Matcher {
     let best = hits[bestIndex]
     var veto: PatternHit? = nil
     number = exclusionBase[i]
-    for (k, p) in intent.exclusions.enumerated() {
+    for k in intent.exclusions.indices {
       defer { number += 1 }
+      if let pfs, !mayRun(number, pfs) { continue }
+      let p = intent.exclusions[k]
       if let span = run(p, number, buf, pfs, &limitErrors, intent: intent.id) {
         veto = hit(k, p, span, buf)
         break
@@ -269,6 +273,13 @@ public final class Matcher {
         "\(w.intent) matched more text than \(r.intent) (\(w.specificity) > \(r.specificity) bytes)"
     }
     return "\(w.intent) ties with \(r.intent) and is declared first"
+  }
+
+  /// Whether any unit of pattern `number` survived the prefilter.
+  @inline(__always)
+  private func mayRun(_ number: Int, _ pfs: PrefilterScratch) -> Bool {
+    for u in unitStart[number]..<unitStart[number + 1] where pfs.mayMatch(u) { return true }
+    return false
   }
 
   /// The leftmost match of pattern `number` (`p`), running only units the prefilter let
