@@ -110,6 +110,12 @@ public struct AhoCorasick: Sendable {
   /// Calls `found` with the id of every literal occurrence in `text` (an id may repeat).
   @inline(__always)
   public func scan(_ text: UnsafeBufferPointer<UInt8>, _ found: (Int) -> Void) {
+    scan(text) { id, _ in found(id) }
+  }
+
+  /// Calls `found` with the id and end offset (exclusive) of every literal occurrence.
+  @inline(__always)
+  public func scan(_ text: UnsafeBufferPointer<UInt8>, _ found: (Int, Int) -> Void) {
     if delta32.isEmpty {
       delta16.withUnsafeBufferPointer { scan(text, $0, flag: 0x8000, found) }
     } else {
@@ -120,18 +126,18 @@ public struct AhoCorasick: Sendable {
   @inline(__always)
   private func scan<T: FixedWidthInteger & UnsignedInteger>(
     _ text: UnsafeBufferPointer<UInt8>, _ d: UnsafeBufferPointer<T>, flag: T,
-    _ found: (Int) -> Void
+    _ found: (Int, Int) -> Void
   ) {
     classes.withUnsafeBufferPointer { cls in
       outputStart.withUnsafeBufferPointer { os in
         outputs.withUnsafeBufferPointer { outs in
           let k = classCount
           var s = 0
-          for b in text {
-            let t = d[s &* k &+ Int(cls[Int(b)])]
+          for i in 0..<text.count {
+            let t = d[s &* k &+ Int(cls[Int(text[i])])]
             s = Int(t & ~flag)
             if t & flag != 0 {
-              for j in Int(os[s])..<Int(os[s &+ 1]) { found(Int(outs[j])) }
+              for j in Int(os[s])..<Int(os[s &+ 1]) { found(Int(outs[j]), i &+ 1) }
             }
           }
         }

@@ -108,6 +108,15 @@ public enum LiteralExtractor {
   public struct Analysis: Sendable {
     public var requirement: LiteralRequirement
     public var branches: [(source: String, requirement: LiteralRequirement)]?
+    /// Strings (lower-case ASCII, at least two bytes) one of which every match starts with,
+    /// when known: the pattern cannot match before the first occurrence of one of them.
+    public var leading: [[UInt8]]?
+    /// The same for each branch of `branches`.
+    public var branchLeading: [[[UInt8]]?]?
+  }
+
+  static func usableLeading(_ set: [[UInt8]]) -> [[UInt8]]? {
+    set.isEmpty || set.contains(where: { $0.count < minimumLiteralLength }) ? nil : set
   }
 
   public static func analyze(_ pattern: String, extended: Bool = false) -> Analysis {
@@ -118,6 +127,9 @@ public enum LiteralExtractor {
       return Analysis(requirement: .any, branches: nil)
     }
     var result = Analysis(requirement: info.requirement, branches: nil)
+    if parser.topLevelBars.isEmpty, parser.topLevelLeading.count == 1 {
+      result.leading = usableLeading(parser.topLevelLeading[0])
+    }
     guard !parser.branchesDepend, !parser.topLevelBars.isEmpty,
       parser.topLevelInfos.count == parser.topLevelBars.count + 1
     else { return result }
@@ -130,6 +142,9 @@ public enum LiteralExtractor {
       start = bar + 1
     }
     result.branches = out
+    if parser.topLevelLeading.count == out.count {
+      result.branchLeading = parser.topLevelLeading.map(usableLeading)
+    }
     return result
   }
 
@@ -180,6 +195,8 @@ public enum LiteralExtractor {
     /// Scalar offsets of the `|` that separate top-level branches, and what each branch needs.
     var topLevelBars: [Int] = []
     var topLevelInfos: [Info] = []
+    /// For each top-level branch, the strings one of which its match starts with.
+    var topLevelLeading: [[[UInt8]]] = []
     /// Whether the pattern uses something that ties its branches together (inline options,
     /// back-references, `\K`, `\G`, branch reset), so they cannot be matched one by one.
     var branchesDepend = false
@@ -209,9 +226,13 @@ public enum LiteralExtractor {
     /// A sequence of atoms. Runs of exact atoms are multiplied out together (so a word's
     /// letters become one literal even after a `.*`); the rest are ANDed.
     mutating func parseConcat() throws -> Info {
+      let top = depth == 0
       var required: [LiteralRequirement] = []
       var run: [[UInt8]] = [[]]
       var allExact = true
+      // The strings a match must start with: the exact run before anything else.
+      var leading: [[UInt8]]? = nil
+      defer { if top { topLevelLeading.append(leading ?? run) } }
       while let c = peek(), c != "|", c != ")" {
         let plain = try parseAtom()
         repeated = false
@@ -220,6 +241,7 @@ public enum LiteralExtractor {
         let breakAfter = repeated
         defer {
           if breakAfter {
+            if leading == nil { leading = run }
             required.append(Info.exact(run).requirement)
             run = [[]]
             allExact = false
@@ -236,11 +258,13 @@ public enum LiteralExtractor {
             for p in run { for q in set { out.append(p + q) } }
             run = Info.dedupe(out)
           } else {
+            if leading == nil { leading = run }
             required.append(Info.exact(run).requirement)
             run = set
             allExact = false
           }
         case .match(let r):
+          if leading == nil { leading = run }
           required.append(Info.exact(run).requirement)
           required.append(r)
           run = [[]]

@@ -101,35 +101,40 @@ public final class Matcher {
     var intentOfUnit: [Int32] = []
     var patternOfUnit: [Int32] = []
     var units: [LiteralRequirement] = []
+    var leading: [[[UInt8]]?] = []
     var groups = 0
     var number = 0
     func add(_ p: IntentPattern, intent: Int) {
       unitStart.append(units.count)
       groups = max(groups, p.compiled.captureCount)
-      var split: [(LiteralRequirement, Pattern)] = []
+      var split: [(LiteralRequirement, [[UInt8]]?, Pattern)] = []
       var whole = LiteralRequirement.any
+      var wholeLeading: [[UInt8]]? = nil
       if prefilter {
         let analysis = LiteralExtractor.analyze(
           p.source, extended: p.compiled.options.contains(.extended))
         whole = analysis.requirement
+        wholeLeading = analysis.leading
         if let parts = analysis.branches, parts.contains(where: { $0.requirement != .any }) {
-          for part in parts {
+          for (k, part) in parts.enumerated() {
             guard let compiled = try? Pattern(part.source, options: p.compiled.options) else {
               split = []
               break
             }
-            split.append((part.requirement, compiled))
+            split.append((part.requirement, analysis.branchLeading?[k], compiled))
           }
         }
       }
       if split.isEmpty {
         units.append(whole)
+        leading.append(wholeLeading)
         branches.append(nil)
         intentOfUnit.append(Int32(intent))
         patternOfUnit.append(Int32(number))
       } else {
-        for (requirement, compiled) in split {
+        for (requirement, starts, compiled) in split {
           units.append(requirement)
+          leading.append(starts)
           branches.append(compiled)
           intentOfUnit.append(Int32(intent))
           patternOfUnit.append(Int32(number))
@@ -154,7 +159,7 @@ public final class Matcher {
     self.intentOfUnit = intentOfUnit
     self.patternOfUnit = patternOfUnit
     if prefilter {
-      let pf = Prefilter(requirements: units)
+      let pf = Prefilter(requirements: units, leading: leading)
       self.prefilter = pf
       self.prefilterScratch = PrefilterScratch(for: pf)
     } else {
@@ -275,6 +280,12 @@ public final class Matcher {
     return "\(w.intent) ties with \(r.intent) and is declared first"
   }
 
+  /// Where unit `u`'s match may start at the earliest (see ``Prefilter/startBound(_:_:)``).
+  @inline(__always)
+  private func startBound(_ u: Int, _ pfs: PrefilterScratch) -> Int {
+    prefilter?.startBound(u, pfs) ?? 0
+  }
+
   /// Whether any unit of pattern `number` survived the prefilter.
   @inline(__always)
   private func mayRun(_ number: Int, _ pfs: PrefilterScratch) -> Bool {
@@ -292,17 +303,29 @@ public final class Matcher {
     let first = unitStart[number]
     do {
       guard let _ = branches[first] else {
-        if let pfs, !pfs.mayMatch(first) { return nil }
+        var from = 0
+        if let pfs {
+          if !pfs.mayMatch(first) { return nil }
+          from = startBound(first, pfs)
+          if from > buf.count { return nil }
+        }
         winningUnit = first
         lastRunUnit = first
-        return try p.compiled.firstMatch(in: buf, scratch: scratch)
+        return try p.compiled.firstMatch(in: buf, from: from, scratch: scratch)
       }
       var best: Range<Int>? = nil
       for u in first..<unitStart[number + 1] {
-        if let pfs, !pfs.mayMatch(u) { continue }
+        var from = 0
+        if let pfs {
+          if !pfs.mayMatch(u) { continue }
+          from = startBound(u, pfs)
+          if from > buf.count { continue }
+        }
         guard let branch = branches[u] else { continue }
         lastRunUnit = u
-        guard let r = try branch.firstMatch(in: buf, scratch: scratch) else { continue }
+        guard let r = try branch.firstMatch(in: buf, from: from, scratch: scratch) else {
+          continue
+        }
         if best == nil || r.lowerBound < best?.lowerBound ?? 0 {
           best = r
           winningUnit = u
@@ -337,7 +360,8 @@ public final class Matcher {
     }
     // A later branch ran after the winner: match the winner again for its groups.
     if lastRunUnit != winningUnit {
-      _ = try? branch.firstMatch(in: buf, scratch: scratch)
+      let from = prefilterScratch.map { startBound(winningUnit, $0) } ?? 0
+      _ = try? branch.firstMatch(in: buf, from: from, scratch: scratch)
       lastRunUnit = winningUnit
     }
     for (k, g) in groups.enumerated() {

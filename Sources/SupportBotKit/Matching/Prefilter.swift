@@ -48,6 +48,10 @@ public struct Prefilter: Sendable {
   /// Literals of the full requirements longer than ``keyLength``: the automaton finds their
   /// first bytes, and the exact check looks for the rest in the text.
   let longLiterals: [[UInt8]]
+  /// Literal ids a unit's match must start with: `leadingIds[leadingStart[u] ..<
+  /// leadingStart[u + 1]]`, empty when unknown.
+  let leadingStart: [Int32]
+  let leadingIds: [Int32]
 
   /// Builds the prefilter for patterns given as (source, uses extended syntax).
   public init(patterns: [(source: String, extended: Bool)]) {
@@ -55,7 +59,9 @@ public struct Prefilter: Sendable {
     self.init(requirements: reqs)
   }
 
-  public init(requirements reqs: [LiteralRequirement]) {
+  /// `leading[u]`, when given, lists strings (lower-case ASCII) one of which every match of
+  /// unit `u` starts with (``LiteralExtractor/Analysis/leading``), for ``startBound(_:_:)``.
+  public init(requirements reqs: [LiteralRequirement], leading: [[[UInt8]]?] = []) {
     patternCount = reqs.count
     requirements = reqs
     let cnf = reqs.map(Self.clauses(of:))
@@ -133,6 +139,16 @@ public struct Prefilter: Sendable {
     self.nodes = nodes
     self.children = children
     self.longLiterals = longLiterals
+    var leadingStart: [Int32] = [0]
+    var leadingIds: [Int32] = []
+    for u in 0..<reqs.count {
+      if u < leading.count, let set = leading[u] {
+        for lit in set { leadingIds.append(literalId(lit)) }
+      }
+      leadingStart.append(Int32(leadingIds.count))
+    }
+    self.leadingStart = leadingStart
+    self.leadingIds = leadingIds
     let firstSpecial = literals.count
     literals.append([0xE2, 0x84, 0xAA])  // U+212A KELVIN SIGN ~ k
     literals.append([0xC5, 0xBF])  // U+017F LATIN SMALL LETTER LONG S ~ s
@@ -281,6 +297,7 @@ public struct Prefilter: Sendable {
     let counts = scratch.satisfied
     let patGen = scratch.patternGeneration
     let survivors = scratch.survivorBuffer
+    let firstEnd = scratch.firstEnd
     var count = 0
     var special = false
     let specialLow = Int32(specialLiterals.lowerBound)
@@ -288,9 +305,10 @@ public struct Prefilter: Sendable {
       literalPattern.withUnsafeBufferPointer { pats in
         literalClause.withUnsafeBufferPointer { cls in
           clauseCount.withUnsafeBufferPointer { needed in
-            automaton.scan(text) { id in
+            automaton.scan(text) { id, end in
               if litGen[id] == gen { return }
               litGen[id] = gen
+              firstEnd[id] = Int32(end)
               if Int32(id) >= specialLow { special = true }
               for j in Int(starts[id])..<Int(starts[id + 1]) {
                 let c = Int(cls[j])
@@ -313,6 +331,7 @@ public struct Prefilter: Sendable {
         }
       }
     }
+    scratch.sawSpecial = special
     if special {
       for p in 0..<patternCount {
         patGen[p] = gen
@@ -350,6 +369,23 @@ public struct Prefilter: Sendable {
       }
     }
     scratch.survivorCount = count
+  }
+
+  /// The first byte offset where unit `u`'s match may start in the message of the last
+  /// `run`: the first occurrence of a string its matches start with (0 when unknown,
+  /// `Int.max` when none occurs, so it cannot match).
+  public func startBound(_ u: Int, _ scratch: PrefilterScratch) -> Int {
+    let lo = Int(leadingStart[u])
+    let hi = Int(leadingStart[u + 1])
+    if lo == hi || scratch.sawSpecial { return 0 }
+    var best = Int.max
+    for j in lo..<hi {
+      let id = Int(leadingIds[j])
+      if scratch.literalGeneration[id] == scratch.generation {
+        best = min(best, Int(scratch.firstEnd[id]) - automaton.literals[id].count)
+      }
+    }
+    return best
   }
 
   private func evaluate(
@@ -406,6 +442,11 @@ public final class PrefilterScratch {
   let satisfied: UnsafeMutablePointer<Int32>
   let patternGeneration: UnsafeMutablePointer<UInt32>
   let survivorBuffer: UnsafeMutablePointer<Int32>
+  /// End offset of each literal's first occurrence in the current message.
+  let firstEnd: UnsafeMutablePointer<Int32>
+  /// The message contains a character that matches `k` or `s` caselessly: positions of ASCII
+  /// literals say nothing then.
+  fileprivate(set) var sawSpecial = false
   let longChecked: UnsafeMutablePointer<UInt32>
   let longFound: UnsafeMutablePointer<UInt32>
   fileprivate(set) var survivorCount = 0
@@ -424,6 +465,8 @@ public final class PrefilterScratch {
     satisfied = .allocate(capacity: patternCapacity)
     patternGeneration = .allocate(capacity: patternCapacity)
     survivorBuffer = .allocate(capacity: patternCapacity)
+    firstEnd = .allocate(capacity: literalCapacity)
+    firstEnd.initialize(repeating: 0, count: literalCapacity)
     longCapacity = max(prefilter.longLiterals.count, 1)
     longChecked = .allocate(capacity: longCapacity)
     longFound = .allocate(capacity: longCapacity)
@@ -439,6 +482,7 @@ public final class PrefilterScratch {
     satisfied.deallocate()
     patternGeneration.deallocate()
     survivorBuffer.deallocate()
+    firstEnd.deallocate()
     longChecked.deallocate()
     longFound.deallocate()
   }
