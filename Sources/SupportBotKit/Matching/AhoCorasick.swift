@@ -42,7 +42,10 @@ public struct AhoCorasick: Sendable {
 
     // Trie, in a flat table: `delta[state * k + class]`, -1 where there is no edge yet.
     var delta = [Int32](repeating: -1, count: k)
+    let maxStates = folded.reduce(1) { $0 + $1.count }
+    delta.reserveCapacity(maxStates * k)
     var own: [[Int32]] = [[]]
+    own.reserveCapacity(maxStates)
     for (id, lit) in folded.enumerated() where !lit.isEmpty {
       var s = 0
       for b in lit {
@@ -92,7 +95,8 @@ public struct AhoCorasick: Sendable {
     }
     let small = n < 0x8000
     let flag: UInt32 = small ? 0x8000 : 0x8000_0000
-    let flagged = delta.map { t in UInt32(t) | (out[Int(t)].isEmpty ? 0 : flag) }
+    let hasOutput = out.map { !$0.isEmpty }
+    let flagged = delta.map { t in UInt32(t) | (hasOutput[Int(t)] ? flag : 0) }
     self.delta16 = small ? flagged.map { UInt16($0) } : []
     self.delta32 = small ? [] : flagged
     var start: [Int32] = [0]
