@@ -56,10 +56,14 @@ public struct RequestDecoder: Sendable {
     let badUTF8 = UTF8Check.firstInvalidOffset(line)
     func utf8Failure(id: [UInt8]?, session: String?) -> Result<Request, RequestFailure> {
       let offset = badUTF8 ?? 0
+      // An id holding the invalid bytes is not echoed: the reply must stay valid JSON.
+      let echo = id.flatMap { id in
+        id.withUnsafeBufferPointer { UTF8Check.firstInvalidOffset($0) } == nil ? id : nil
+      }
       return .failure(
         RequestFailure(
           ProtocolError(.invalidUTF8, "the line is not valid UTF-8 (byte \(offset + 1))"),
-          id: id, session: session))
+          id: echo, session: session))
     }
 
     guard p.peek == UInt8(ascii: "{") else {
