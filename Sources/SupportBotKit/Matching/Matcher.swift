@@ -4,6 +4,7 @@ import PCRE2
 public struct PatternHit: Sendable, Hashable {
   /// Index into the intent's `patterns` (or `exclusions`).
   public let index: Int
+  /// The pattern as the author wrote it (fragments not expanded), for explanations.
   public let source: String
   public let location: SourceLocation
   /// UTF-8 byte range in the normalised text.
@@ -343,7 +344,7 @@ public final class Matcher {
     _ i: Int, _ p: IntentPattern, _ span: Range<Int>, _ buf: UnsafeBufferPointer<UInt8>
   ) -> PatternHit {
     PatternHit(
-      index: i, source: p.source, location: p.location, span: span,
+      index: i, source: p.written, location: p.location, span: span,
       text: String(decoding: UnsafeBufferPointer(rebasing: buf[span]), as: UTF8.self))
   }
 
