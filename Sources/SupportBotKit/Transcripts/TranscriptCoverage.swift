@@ -30,7 +30,7 @@ public struct TranscriptCoverage: Sendable {
       for (i, p) in intent.patterns.enumerated() {
         patterns.append(
           Item(
-            name: "\(intent.id) #\(i + 1): \(p.source)", location: p.location,
+            name: "\(intent.id) #\(i + 1): \(Self.clip(p.source))", location: p.location,
             key: "pattern:\(p.location)"))
       }
     }
@@ -61,6 +61,11 @@ public struct TranscriptCoverage: Sendable {
         }
       }
     }
+  }
+
+  /// Long patterns are cut to 80 characters in the report (the location names the rest).
+  static func clip(_ s: String) -> String {
+    s.count <= 80 ? s : String(s.prefix(79)) + "…"
   }
 
   func edge(_ from: String, _ kind: String, _ group: [Transition]) -> Item {
