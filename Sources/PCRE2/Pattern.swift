@@ -48,16 +48,18 @@ public final class Pattern: @unchecked Sendable {
   public init(_ source: String, options: CompileOptions = .intentDefault) throws(PCRE2Error) {
     var errorCode: Int32 = 0
     var errorOffset: Int = 0
-    let compiled: OpaquePointer? = source.utf8.withContiguousStorageIfAvailable { buf in
-      pcre2_compile_8(
-        buf.baseAddress, buf.count, options.rawValue, &errorCode, &errorOffset, nil)
-    } ?? {
-      let bytes = Array(source.utf8)
-      return bytes.withUnsafeBufferPointer { buf in
+    let compiled: OpaquePointer? =
+      source.utf8.withContiguousStorageIfAvailable { buf in
         pcre2_compile_8(
           buf.baseAddress, buf.count, options.rawValue, &errorCode, &errorOffset, nil)
       }
-    }()
+      ?? {
+        let bytes = Array(source.utf8)
+        return bytes.withUnsafeBufferPointer { buf in
+          pcre2_compile_8(
+            buf.baseAddress, buf.count, options.rawValue, &errorCode, &errorOffset, nil)
+        }
+      }()
     guard let compiled else {
       throw PCRE2Error(
         kind: .compile, code: errorCode, message: PCRE2Error.text(for: errorCode),
@@ -136,7 +138,8 @@ public final class Pattern: @unchecked Sendable {
       let number = Int(entry[0]) << 8 | Int(entry[1])
       var length = 0
       while length < Int(entrySize) - 2, entry[2 + length] != 0 { length += 1 }
-      let name = String(decoding: UnsafeBufferPointer(start: entry + 2, count: length), as: UTF8.self)
+      let name = String(
+        decoding: UnsafeBufferPointer(start: entry + 2, count: length), as: UTF8.self)
       out.append((name, number))
     }
     return out.sorted { $0.number < $1.number }

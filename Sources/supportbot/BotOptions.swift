@@ -4,7 +4,9 @@ import SupportBotKit
 
 /// Options every command that loads a bot shares.
 struct BotOptions: ParsableArguments {
-  @Option(name: .customLong("intents"), help: "The bot's directory (default: ./Intents, else the shipped bot).")
+  @Option(
+    name: .customLong("intents"),
+    help: "The bot's directory (default: ./Intents, else the shipped bot).")
   var intents: String?
 
   @Option(help: "The platform's name, used in replies (overrides the bot's `platform` setting).")

@@ -34,7 +34,8 @@ import Testing
     let p = try Pattern(#"change my (?<detail>email|phone)( to (?<value>\S+))?"#)
     #expect(p.namedGroups.map(\.name) == ["detail", "value"])
     #expect(p.groupNumber(named: "value") == 3)
-    let m = try #require(try p.firstMatch(in: "I want to change my Phone now", scratch: MatchScratch()))
+    let m = try #require(
+      try p.firstMatch(in: "I want to change my Phone now", scratch: MatchScratch()))
     #expect(m["detail"] == "Phone")
     #expect(m["value"] == nil)
     #expect(m["nope"] == nil)
@@ -109,7 +110,9 @@ import Testing
     let p = try Pattern("ab")
     let scratch = MatchScratch()
     let bytes = Array("ab ab".utf8)
-    let r = try bytes.withUnsafeBufferPointer { try p.firstMatch(in: $0, from: 1, scratch: scratch) }
+    let r = try bytes.withUnsafeBufferPointer {
+      try p.firstMatch(in: $0, from: 1, scratch: scratch)
+    }
     #expect(r == 3..<5)
   }
 }

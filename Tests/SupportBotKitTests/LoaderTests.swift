@@ -6,14 +6,14 @@ import Testing
 let baseBotFile = (
   path: "bot/base.yaml",
   text: """
-    messages:
-      welcome: "Hi"
-      fallback: "Sorry?"
-      fallback_handoff: "Want a person?"
-      escalate: "Passing you on."
-      sensitive_data: "Don't share secrets."
-      resume: "Back to {flow_title}: {question}"
-    """
+  messages:
+    welcome: "Hi"
+    fallback: "Sorry?"
+    fallback_handoff: "Want a person?"
+    escalate: "Passing you on."
+    sensitive_data: "Don't share secrets."
+    resume: "Back to {flow_title}: {question}"
+  """
 )
 
 func load(_ text: String, path: String = "bot/x.yaml") throws(BotLoadError) -> Bot {
@@ -62,7 +62,8 @@ func diagnostics(_ text: String) -> [String] {
             - delete (account
       """)
     #expect(plain.count == 1)
-    #expect(plain[0].hasPrefix("bot/x.yaml:4:24: error: pattern error: missing closing parenthesis"))
+    #expect(
+      plain[0].hasPrefix("bot/x.yaml:4:24: error: pattern error: missing closing parenthesis"))
 
     // Single-quoted scalar with an escaped quote before the error.
     let quoted = diagnostics(
@@ -107,7 +108,11 @@ func diagnostics(_ text: String) -> [String] {
         - id: a
           paterns: [x]
       """)
-    #expect(d.contains { $0.hasPrefix("bot/x.yaml:3:5: error: unknown key 'paterns' in an intent (did you mean 'patterns'?)") })
+    #expect(
+      d.contains {
+        $0.hasPrefix(
+          "bot/x.yaml:3:5: error: unknown key 'paterns' in an intent (did you mean 'patterns'?)")
+      })
   }
 
   @Test func wrongTypesAndMissingFields() {
@@ -135,7 +140,9 @@ func diagnostics(_ text: String) -> [String] {
   @Test func unknownTopLevelSection() {
     let d = diagnostics("intent:\n  - id: a\n")
     #expect(d.count == 1)
-    #expect(d[0].hasPrefix("bot/x.yaml:1:1: error: unknown key 'intent' in the file (did you mean 'intents'?)"))
+    #expect(
+      d[0].hasPrefix(
+        "bot/x.yaml:1:1: error: unknown key 'intent' in the file (did you mean 'intents'?)"))
   }
 
   @Test func flowReferencesAreChecked() {
@@ -159,9 +166,16 @@ func diagnostics(_ text: String) -> [String] {
               say: "Hi {who}"
       """)
     #expect(d.contains("bot/x.yaml:6:20: error: unknown intent 'nope'"))
-    #expect(d.contains("bot/x.yaml:11:13: error: state 's1' goes to unknown state 'missing' in flow 'f'"))
-    #expect(d.contains { $0.hasPrefix("bot/x.yaml:13:") && $0.hasSuffix("error: bad condition: missing value after `>`") })
-    #expect(d.contains("bot/x.yaml:16:14: error: reply uses `{who}`, which is no setting, slot or built-in name"))
+    #expect(
+      d.contains("bot/x.yaml:11:13: error: state 's1' goes to unknown state 'missing' in flow 'f'"))
+    #expect(
+      d.contains {
+        $0.hasPrefix("bot/x.yaml:13:")
+          && $0.hasSuffix("error: bad condition: missing value after `>`")
+      })
+    #expect(
+      d.contains(
+        "bot/x.yaml:16:14: error: reply uses `{who}`, which is no setting, slot or built-in name"))
   }
 
   @Test func missingSystemMessagesAreReported() {
@@ -170,7 +184,8 @@ func diagnostics(_ text: String) -> [String] {
       Issue.record("expected errors")
     } catch {
       let text = error.diagnostics.map(\.description)
-      #expect(text.contains("b:1:1: error: the bot defines no `welcome` message (under `messages:`)"))
+      #expect(
+        text.contains("b:1:1: error: the bot defines no `welcome` message (under `messages:`)"))
     }
   }
 
@@ -209,7 +224,10 @@ let shippedBotDirectory: String = {
       files: [
         baseBotFile,
         ("bot/a.yaml", "intents:\n  - id: yes\n    patterns: ['{{lead}}{{yes_word}}\\W*$']\n"),
-        ("bot/b.yaml", "fragments:\n  yes_word: 'yes|yeah|{{sure}}'\n  sure: 'sure'\n  lead: '^\\W*'\n"),
+        (
+          "bot/b.yaml",
+          "fragments:\n  yes_word: 'yes|yeah|{{sure}}'\n  sure: 'sure'\n  lead: '^\\W*'\n"
+        ),
       ], directory: "bot")
     let p = try #require(bot.intent("yes")?.patterns.first)
     #expect(p.written == "{{lead}}{{yes_word}}\\W*$")
@@ -229,7 +247,9 @@ let shippedBotDirectory: String = {
     // An error inside a fragment is reported once, in the fragment.
     #expect(
       diagnostics("fragments:\n  f: 'a(b'\nintents:\n  - id: a\n    patterns: ['{{f}}x']\n")
-        == ["bot/x.yaml:2:10: error: pattern error in fragment 'f': missing closing parenthesis (PCRE2 error 114)"])
+        == [
+          "bot/x.yaml:2:10: error: pattern error in fragment 'f': missing closing parenthesis (PCRE2 error 114)"
+        ])
     // Cycles.
     let cycle = diagnostics("fragments:\n  f: '{{g}}'\n  g: '{{f}}'\n")
     #expect(cycle.count == 1)
@@ -255,6 +275,9 @@ let shippedBotDirectory: String = {
               on: [{intent: go, to: end}]
               default: {if: "n > 1 or n < 0", to: end}
       """)
-    #expect(d == ["bot/x.yaml:11:18: error: `default` is one transition (no list, no `or` in its condition)"])
+    #expect(
+      d == [
+        "bot/x.yaml:11:18: error: `default` is one transition (no list, no `or` in its condition)"
+      ])
   }
 }

@@ -5,7 +5,9 @@ import Testing
 @Suite struct NormalizerTests {
   @Test func typographyAndWhitespace() {
     let n = Normalizer()
-    #expect(n.normalize("  I\u{2019}d  like\tto \u{201C}close\u{201D}\n my account…  ") == "I'd like to \"close\" my account.")
+    #expect(
+      n.normalize("  I\u{2019}d  like\tto \u{201C}close\u{201D}\n my account…  ")
+        == "I'd like to \"close\" my account.")
     #expect(n.normalize("a\u{200B}b\u{00A0}c") == "ab c")
     #expect(n.normalize("") == "")
     #expect(n.normalize(" \n\t ") == "")

@@ -81,7 +81,9 @@ import Testing
         let got = new.normalize(m)
         if got != want || Array(got.utf8) != Array(want.utf8), failures < 10 {
           failures += 1
-          Issue.record("U+\(String(v, radix: 16)) in \(m.debugDescription): want \(want.debugDescription) got \(got.debugDescription)")
+          Issue.record(
+            "U+\(String(v, radix: 16)) in \(m.debugDescription): want \(want.debugDescription) got \(got.debugDescription)"
+          )
         }
       }
     }
@@ -214,9 +216,15 @@ struct LegacyNormalizer: Sendable {
             var key = ""
             for k in 0..<n {
               let idx = p + 2 * k
-              if !pieces[idx].isWord { ok = false; break }
+              if !pieces[idx].isWord {
+                ok = false
+                break
+              }
               if k > 0 {
-                if pieces[idx - 1].text != " " { ok = false; break }
+                if pieces[idx - 1].text != " " {
+                  ok = false
+                  break
+                }
                 key += " "
               }
               key += pieces[idx].text.lowercased()

@@ -99,9 +99,11 @@ import Testing
         let alts = (0..<n).map { _ in seq(depth + 1) }.joined(separator: "|")
         return ["(", "(?:", "(?<n\(depth)x>", "(?i:", "(?=", "(?!", "(?<=", "(?>"][
           Int.random(in: 0..<8, using: &g)] + alts + ")"
-      case 1: return ["[abc]", "[a-c]", "[^a]", "[ks]", "[A-Z]", "[\\w.]", "[é]", "[]a]"][
+      case 1:
+        return ["[abc]", "[a-c]", "[^a]", "[ks]", "[A-Z]", "[\\w.]", "[é]", "[]a]"][
           Int.random(in: 0..<8, using: &g)]
-      case 2: return ["\\b", "\\B", "^", "$", "\\w", "\\W", "\\s", "\\d", ".", "\\.", "\\-"][
+      case 2:
+        return ["\\b", "\\B", "^", "$", "\\w", "\\W", "\\s", "\\d", ".", "\\.", "\\-"][
           Int.random(in: 0..<11, using: &g)]
       default: return words[Int.random(in: 0..<words.count, using: &g)]
       }
@@ -111,13 +113,15 @@ import Testing
       for _ in 0..<Int.random(in: 1...4, using: &g) {
         s += atom(depth)
         if Int.random(in: 0..<4, using: &g) == 0 {
-          s += ["?", "*", "+", "{0,2}", "{1,3}", "{2}", "??", "+?", "*+", "{1,}"][
-            Int.random(in: 0..<10, using: &g)]
+          s +=
+            ["?", "*", "+", "{0,2}", "{1,3}", "{2}", "??", "+?", "*+", "{1,}"][
+              Int.random(in: 0..<10, using: &g)]
         }
       }
       return s
     }
-    let subjectWords = words + ["AC", "Ab", "KEY", "\u{212A}ey", "\u{017F}ki", "O\u{212A}", " ", "  "]
+    let subjectWords =
+      words + ["AC", "Ab", "KEY", "\u{212A}ey", "\u{017F}ki", "O\u{212A}", " ", "  "]
     let scratch = MatchScratch()
     var checked = 0
     for _ in 0..<3000 {

@@ -9,7 +9,8 @@ import Yams
 /// `responses`. All problems are collected and thrown together as a ``BotLoadError``.
 public enum BotLoader {
   static let sections = [
-    "fragments", "settings", "dialogue", "messages", "substitutions", "intents", "flows", "responses",
+    "fragments", "settings", "dialogue", "messages", "substitutions", "intents", "flows",
+    "responses",
   ]
 
   /// Loads every YAML file under `directory`.

@@ -48,7 +48,8 @@ struct FragmentTable {
         }
         if resolving.contains(name) {
           let cycle = (resolving + [name]).joined(separator: " -> ")
-          return .failure(Failure(message: "fragments use each other in a cycle: \(cycle)", offset: i))
+          return .failure(
+            Failure(message: "fragments use each other in a cycle: \(cycle)", offset: i))
         }
         let inner: FragmentExpansion
         switch expand(def.text, resolving: resolving + [name]) {
@@ -70,7 +71,8 @@ struct FragmentTable {
         i += 1
       }
     }
-    return .success(FragmentExpansion(text: String(decoding: out, as: UTF8.self), segments: segments))
+    return .success(
+      FragmentExpansion(text: String(decoding: out, as: UTF8.self), segments: segments))
   }
 
   /// The index of the `}}` closing a `{{name` whose name starts at `from`, if the name is an
@@ -82,7 +84,8 @@ struct FragmentTable {
       if b == UInt8(ascii: "}") {
         guard j > from, j + 1 < bytes.count, bytes[j + 1] == UInt8(ascii: "}") else { return nil }
         let first = bytes[from]
-        guard (first >= UInt8(ascii: "a") && first <= UInt8(ascii: "z")) || first == UInt8(ascii: "_")
+        guard
+          (first >= UInt8(ascii: "a") && first <= UInt8(ascii: "z")) || first == UInt8(ascii: "_")
         else { return nil }
         return j
       }

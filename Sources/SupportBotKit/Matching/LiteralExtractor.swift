@@ -506,7 +506,10 @@ public enum LiteralExtractor {
       var first = true
       while true {
         guard let c = peek() else { throw Bail() }
-        if c == "]" && !first { i += 1; break }
+        if c == "]" && !first {
+          i += 1
+          break
+        }
         first = false
         if c == "[" && peek(1) == ":" {
           // POSIX class [:name:]

@@ -371,8 +371,7 @@ public final class Matcher {
   }
 
   /// Named captures of the best pattern's match, from ``saveGroups(_:)``.
-  private func savedCaptures(_ p: Pattern, _ buf: UnsafeBufferPointer<UInt8>) -> [String: String]
-  {
+  private func savedCaptures(_ p: Pattern, _ buf: UnsafeBufferPointer<UInt8>) -> [String: String] {
     let groups = p.namedGroups
     if groups.isEmpty { return [:] }
     var out: [String: String] = [:]

@@ -377,7 +377,9 @@ struct SubstitutionTable: Sendable {
 
   /// Finds the substitutions to make in `text` (already cleaned), writing (start, end,
   /// replacement) triples to `found`; returns how many.
-  func find(in buf: UnsafeBufferPointer<UInt8>, ascii: Bool, into found: UnsafeMutablePointer<Int32>)
+  func find(
+    in buf: UnsafeBufferPointer<UInt8>, ascii: Bool, into found: UnsafeMutablePointer<Int32>
+  )
     -> Int
   {
     let n = buf.count
@@ -436,7 +438,8 @@ struct SubstitutionTable: Sendable {
   ) -> Int {
     var length = text.count
     for k in 0..<n {
-      length += replacements[Int(found[3 * k + 2])].count
+      length +=
+        replacements[Int(found[3 * k + 2])].count
         - Int(found[3 * k + 1] - found[3 * k])
     }
     return length

@@ -116,7 +116,8 @@ public struct Prefilter: Sendable {
           long = Int32(longLiterals.count)
           longLiterals.append(bytes)
         }
-        nodes.append(Node(kind: .literal, a: literalId(Array(bytes.prefix(Self.keyLength))), b: long))
+        nodes.append(
+          Node(kind: .literal, a: literalId(Array(bytes.prefix(Self.keyLength))), b: long))
       case .all(let xs), .oneOf(let xs):
         let kids = xs.map(flatten)
         let start = Int32(children.count)
@@ -130,7 +131,8 @@ public struct Prefilter: Sendable {
     var roots: [Int32] = []
     for (p, r) in reqs.enumerated() {
       // When the clauses are exactly the requirement, there is nothing more to check.
-      let exact = cnf[p].count == 1 && r == .or(cnf[p][0].map { .literal($0) })
+      let exact =
+        cnf[p].count == 1 && r == .or(cnf[p][0].map { .literal($0) })
         || cnf[p].isEmpty && r == .any
         || cnf[p].allSatisfy { $0.count == 1 } && r == .and(cnf[p].map { .literal($0[0]) })
       roots.append(exact ? -1 : flatten(r))

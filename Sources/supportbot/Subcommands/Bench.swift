@@ -420,9 +420,10 @@ final class BenchProcess: @unchecked Sendable {
 
   func write(_ bytes: [UInt8]) {
     bytes.withUnsafeBytes { raw in
+      guard let base = raw.baseAddress else { return }
       var off = 0
       while off < raw.count {
-        let n = Glibc.write(input, raw.baseAddress! + off, raw.count - off)
+        let n = Glibc.write(input, base + off, raw.count - off)
         if n <= 0 {
           if n < 0 && errno == EINTR { continue }
           return
@@ -553,15 +554,18 @@ struct BenchReport {
     if let data = FileManager.default.contents(atPath: "/proc/cpuinfo") {
       for line in String(decoding: data, as: UTF8.self).split(separator: "\n")
       where line.hasPrefix("model name") {
-        model = line.split(separator: ":", maxSplits: 1).last.map {
-          $0.trimmingCharacters(in: .whitespaces)
-        } ?? model
+        model =
+          line.split(separator: ":", maxSplits: 1).last.map {
+            $0.trimmingCharacters(in: .whitespaces)
+          } ?? model
         break
       }
     }
     var load = ""
     if let data = FileManager.default.contents(atPath: "/proc/loadavg") {
-      load = ", load average " + (String(decoding: data, as: UTF8.self).split(separator: " ").first ?? "?")
+      load =
+        ", load average "
+        + (String(decoding: data, as: UTF8.self).split(separator: " ").first ?? "?")
     }
     return "\(cores) cores, \(model)\(load)"
   }
@@ -756,7 +760,8 @@ enum PatternCosts {
 
   static func measure(_ bot: Bot, _ texts: [String], top: Int) -> [Entry] {
     let patterns = bot.intents.flatMap { $0.patterns + $0.exclusions }
-    let pf = Prefilter(patterns: patterns.map { ($0.source, $0.compiled.options.contains(.extended)) })
+    let pf = Prefilter(
+      patterns: patterns.map { ($0.source, $0.compiled.options.contains(.extended)) })
     let pfs = PrefilterScratch(for: pf)
     let scratch = MatchScratch(groups: patterns.map(\.compiled.captureCount).max() ?? 0)
     var time = [Double](repeating: 0, count: patterns.count)
@@ -770,7 +775,9 @@ enum PatternCosts {
           let k = Int(p)
           let start = BenchClock.now()
           var hit = false
-          for _ in 0..<5 { hit = ((try? patterns[k].compiled.firstMatch(in: buf, scratch: scratch)) ?? nil) != nil }
+          for _ in 0..<5 {
+            hit = ((try? patterns[k].compiled.firstMatch(in: buf, scratch: scratch)) ?? nil) != nil
+          }
           time[k] += (BenchClock.now() - start) / 5
           runs[k] += 1
           if hit { matches[k] += 1 }
