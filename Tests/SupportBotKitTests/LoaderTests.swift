@@ -281,3 +281,20 @@ let shippedBotDirectory: String = {
       ])
   }
 }
+
+@Suite struct PlaceholderTests {
+  @Test func namedCapturesOfIntentsAreKnownSlotNames() {
+    let d = diagnostics(
+      """
+      intents:
+        - id: change
+          patterns: ['change my (?<detail>email|phone)']
+      flows:
+        - id: change
+          states:
+            s1:
+              say: "Let's change your {detail}."
+      """)
+    #expect(d.isEmpty)
+  }
+}

@@ -751,7 +751,11 @@ private struct Builder {
       }
     }
     // Templates may use settings, built-ins, and any slot of any flow (the checker is stricter).
-    let allSlots = slotsByFlow.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+    // Named captures become slots when their intent starts a flow, so they count too.
+    let captureNames = intents.flatMap {
+      $0.patterns.flatMap { $0.compiled.namedGroups.map(\.name) }
+    }
+    let allSlots = slotsByFlow.values.reduce(into: Set(captureNames)) { $0.formUnion($1) }
     let known = Set(settings.keys).union(Engine.builtinPlaceholders).union(allSlots)
     var templates: [Template] = []
     for flow in flows {
