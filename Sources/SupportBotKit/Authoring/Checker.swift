@@ -162,10 +162,9 @@ private struct CheckRun {
   }
 
   mutating func checkShape(_ source: String, at location: SourceLocation) {
-    let written = map.scalarText(at: location) ?? source
+    let expansion = bot.fragmentExpansions[location]
     for f in BacktrackingAnalyzer.analyze(source) {
-      let (offset, fragment) = FragmentOffsets.written(
-        offset: f.offset, expanded: source, written: written)
+      let (offset, fragment) = expansion?.originalOffset(of: f.offset) ?? (f.offset, nil)
       var message = "pattern may backtrack catastrophically: " + f.message
       if let fragment {
         // A fragment is reported once, where it is first used.
@@ -691,82 +690,5 @@ private struct CheckRun {
           + "no transition names it, so a message that gets it gets the fallback reply",
         intent.location)
     }
-  }
-}
-
-/// Maps byte offsets in a pattern with `{{fragment}}`s expanded back to the text as written.
-///
-/// The loader expands `{{name}}` to `(?:TEXT)`; the written text and the expansion are walked
-/// together, each expansion measured by its balanced parentheses.
-enum FragmentOffsets {
-  /// The written offset for `offset` in `expanded`; inside an expansion, the offset of its
-  /// `{{name}}` and the fragment's name. Falls back to the offset itself when the texts differ
-  /// in some other way.
-  static func written(offset: Int, expanded: String, written: String) -> (Int, String?) {
-    if expanded == written { return (offset, nil) }
-    let w = Array(written.utf8)
-    let e = Array(expanded.utf8)
-    var i = 0
-    var j = 0
-    while i < w.count {
-      if let (name, end) = reference(w, at: i) {
-        guard j + 3 <= e.count, e[j..<(j + 3)].elementsEqual("(?:".utf8),
-          let close = closingParen(e, from: j)
-        else { return (offset, nil) }
-        if offset == j { return (i, nil) }
-        if offset > j && offset <= close { return (i, name) }
-        i = end
-        j = close + 1
-        continue
-      }
-      if j == offset { return (i, nil) }
-      guard j < e.count, e[j] == w[i] else { return (offset, nil) }
-      i += 1
-      j += 1
-    }
-    return (i + max(0, offset - j), nil)
-  }
-
-  /// `{{name}}` at `i`: the name and the index after `}}`.
-  static func reference(_ w: [UInt8], at i: Int) -> (String, Int)? {
-    guard i + 1 < w.count, w[i] == UInt8(ascii: "{"), w[i + 1] == UInt8(ascii: "{") else {
-      return nil
-    }
-    var k = i + 2
-    while k < w.count, (97...122).contains(w[k]) || (48...57).contains(w[k]) || w[k] == 95 {
-      k += 1
-    }
-    guard k > i + 2, k + 1 < w.count, w[k] == UInt8(ascii: "}"), w[k + 1] == UInt8(ascii: "}"),
-      (97...122).contains(w[i + 2]) || w[i + 2] == 95
-    else { return nil }
-    return (String(decoding: w[(i + 2)..<k], as: UTF8.self), k + 2)
-  }
-
-  /// The `)` closing the group that opens at `from`, skipping escapes and classes.
-  static func closingParen(_ e: [UInt8], from: Int) -> Int? {
-    var depth = 0
-    var k = from
-    var inClass = false
-    while k < e.count {
-      let c = e[k]
-      if c == UInt8(ascii: "\\") {
-        k += 2
-        continue
-      }
-      if inClass {
-        if c == UInt8(ascii: "]") { inClass = false }
-      } else if c == UInt8(ascii: "[") {
-        inClass = true
-        if k + 1 < e.count, e[k + 1] == UInt8(ascii: "^") { k += 1 }
-        if k + 1 < e.count, e[k + 1] == UInt8(ascii: "]") { k += 1 }
-      } else if c == UInt8(ascii: "(") {
-        depth += 1
-      } else if c == UInt8(ascii: ")") {
-        depth -= 1
-        if depth == 0 { return k }
-      }
-      k += 1
-    }
-    return nil
   }
 }

@@ -76,14 +76,6 @@ final class SourceMap {
     return e.source.location(ofByte: offset, in: node)
   }
 
-  /// The text of the scalar at `location` (a pattern as written), if any.
-  func scalarText(at location: SourceLocation) -> String? {
-    guard let e = entry(location.file),
-      case .scalar(let s) = e.scalars[Key(line: location.line, column: location.column)]
-    else { return nil }
-    return s.string
-  }
-
   /// The key of the mapping value at `location` (`orphan:` for a state's body), if any.
   func keyLocation(ofValueAt location: SourceLocation) -> SourceLocation {
     guard let e = entry(location.file),

@@ -99,6 +99,8 @@ private struct Builder {
   var intentRefs: [(String, SourceLocation)] = []
   var handoffOfferLocation: SourceLocation?
   var fragments = FragmentTable()
+  /// How each pattern that uses fragments was expanded, by the pattern's location.
+  var expansions: [SourceLocation: FragmentExpansion] = [:]
   /// The file each fragment was read from, to report errors inside fragments.
   var fragmentSources: [String: YAMLSource] = [:]
 
@@ -281,6 +283,7 @@ private struct Builder {
       src.error(failure.message, at: src.location(ofByte: failure.offset, in: node))
       return nil
     }
+    if !expansion.segments.isEmpty { expansions[src.location(node)] = expansion }
     do {
       return try Pattern(expansion.text)
     } catch {
@@ -796,9 +799,11 @@ private struct Builder {
     if !diagnostics.isEmpty {
       throw BotLoadError(diagnostics.sorted { $0.location < $1.location })
     }
-    return Bot(
+    var bot = Bot(
       directory: directory, files: files, settings: settings, dialogue: dialogue,
       messages: messages, messageLocations: messageLocations, intents: intents, flows: flows,
       responses: responses, normalizer: Normalizer(substitutions: substitutions))
+    bot.fragmentExpansions = expansions
+    return bot
   }
 }

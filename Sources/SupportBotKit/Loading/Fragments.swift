@@ -100,8 +100,8 @@ struct FragmentTable {
 }
 
 /// A pattern after fragment expansion, with a map back to the written text for errors.
-struct FragmentExpansion {
-  struct Segment {
+struct FragmentExpansion: Sendable {
+  struct Segment: Sendable {
     /// Bytes of the expansion in the expanded text.
     let expanded: Range<Int>
     /// Bytes of `{{name}}` in the written text.

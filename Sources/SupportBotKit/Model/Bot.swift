@@ -27,6 +27,9 @@ public struct Bot: Sendable {
   public var flows: [Flow]
   public var responses: [String: Response]
   public var normalizer: Normalizer
+  /// How patterns that use `{{fragments}}` were expanded, by pattern location: maps offsets in
+  /// the compiled text back to the written text (for diagnostics).
+  var fragmentExpansions: [SourceLocation: FragmentExpansion] = [:]
 
   /// The system messages every bot must define.
   public static let requiredMessages = [
