@@ -172,7 +172,22 @@ public final class Matcher {
   /// Ranks every intent against `text`. Contextual intents count only if in `expected`.
   public func classify(_ text: String, expected: Set<String> = []) -> Classification {
     let buf = bot.normalizer.normalize(text, scratch: normalizerScratch)
-    let normalized = String(decoding: buf, as: UTF8.self)
+    return rank(buf, String(decoding: buf, as: UTF8.self), expected)
+  }
+
+  /// Ranks every intent against `text`, which the bot's normaliser has already normalised
+  /// (as ``Engine/redact(_:)`` returns it): the same result as ``classify(_:expected:)``
+  /// without normalising a second time.
+  public func classify(normalized text: String, expected: Set<String> = []) -> Classification {
+    var text = text
+    text.makeContiguousUTF8()
+    return text.utf8.withContiguousStorageIfAvailable { rank($0, text, expected) }
+      ?? classify(text, expected: expected)
+  }
+
+  private func rank(
+    _ buf: UnsafeBufferPointer<UInt8>, _ normalized: String, _ expected: Set<String>
+  ) -> Classification {
     var limitErrors: [String] = []
     var live: [Candidate] = []
     var vetoed: [Candidate] = []
