@@ -173,7 +173,7 @@ import Testing
     for n in 0..<150 {
       var yaml = "intents:\n"
       for i in 0..<3 {
-        yaml += "  - id: i\(i)\n    patterns:\n"
+        yaml += "  - id: i\(i)\n    priority: \(pick([0, 0, 5, 10]))\n    patterns:\n"
         for _ in 0..<Int.random(in: 1...2, using: &g) {
           let alts = (0..<Int.random(in: 1...4, using: &g)).map { _ in branch(n) }
           let source = alts.joined(separator: "|").replacingOccurrences(of: "'", with: "''")
@@ -191,7 +191,12 @@ import Testing
         let m = (0..<Int.random(in: 0...6, using: &g)).map { _ in
           pick(words + ["AB", "KEY", "\u{212A}ey", " ", "zz"])
         }.joined(separator: pick(["", " "]))
-        if let diff = Self.difference(fast.classify(m), naive.classify(m)) {
+        let expected: Set<String> =
+          Bool.random(using: &g) ? [] : ["i\(Int.random(in: 0..<3, using: &g))"]
+        let full = naive.classify(m, expected: expected)
+        if let diff = Self.difference(fast.classify(m, expected: expected), full)
+          ?? Self.winnerDifference(fast.classify(m, expected: expected, ranking: .winner), full)
+        {
           Issue.record("\(yaml)\n\(m.debugDescription): \(diff)")
           return
         }
@@ -272,6 +277,8 @@ import Testing
     let contextual = bot.intents.filter(\.contextual).map(\.id)
     var g = SplitMix64(seed: 5)
     var failures = 0
+    var shortened = 0
+    defer { #expect(shortened > 1000, "winner-only ranking stopped early \(shortened) times") }
     for (n, m) in Self.corpus(bot).enumerated() {
       var expected: Set<String> = []
       if n % 3 == 1, !contextual.isEmpty {
@@ -279,14 +286,39 @@ import Testing
           expected.insert(contextual[Int.random(in: 0..<contextual.count, using: &g)])
         }
       }
+      if n % 3 == 2 {
+        // States also expect ordinary intents, which then outrank the rest.
+        for _ in 0..<Int.random(in: 1...3, using: &g) {
+          expected.insert(bot.intents[Int.random(in: 0..<bot.intents.count, using: &g)].id)
+        }
+      }
       let a = fast.classify(m, expected: expected)
       let b = naive.classify(m, expected: expected)
-      if let diff = Self.difference(a, b) {
+      let w = fast.classify(m, expected: expected, ranking: .winner)
+      if !w.isComplete { shortened += 1 }
+      if let diff = Self.difference(a, b) ?? Self.winnerDifference(w, b) {
         failures += 1
         Issue.record("\(m.debugDescription) expected \(expected.sorted()): \(diff)")
         if failures > 10 { return }
       }
     }
+  }
+
+  /// How a winner-only classification differs from the full one in what it promises: the
+  /// same winner with the same hits and entities, and the full ranking when it says complete.
+  static func winnerDifference(_ w: Classification, _ full: Classification) -> String? {
+    if w.isComplete { return difference(w, full).map { "complete winner-only: \($0)" } }
+    if w.intent != full.intent { return "winner-only \(w.intent ?? "-") vs \(full.intent ?? "-")" }
+    if w.entities != full.entities { return "winner-only entities \(w.entities)" }
+    guard let x = w.winner, let y = full.winner else { return "incomplete without a winner" }
+    if x.best != y.best || x.hits != y.hits || x.expected != y.expected {
+      return "winner-only hits \(x.hits) vs \(y.hits)"
+    }
+    let ranked = full.candidates.map(\.intent)
+    for c in w.candidates where !ranked.contains(c.intent) {
+      return "winner-only lists \(c.intent), which the full ranking does not"
+    }
+    return nil
   }
 
   @Test func everyPatternThatMatchesSurvivesThePrefilter() throws {

@@ -42,12 +42,19 @@ public struct Classification: Sendable {
   public let winner: Candidate?
   /// Patterns that hit a match limit (treated as not matching).
   public let limitErrors: [String]
+  /// Whether `candidates` ranks every intent that matched (``Ranking/full``), or only those
+  /// that could still win (``Ranking/winner``).
+  public let isComplete: Bool
 
-  init(normalized: String, candidates: [Candidate], winner: Candidate?, limitErrors: [String]) {
+  init(
+    normalized: String, candidates: [Candidate], winner: Candidate?, limitErrors: [String],
+    isComplete: Bool = true
+  ) {
     self.normalized = normalized
     self.candidates = candidates
     self.winner = winner
     self.limitErrors = limitErrors
+    self.isComplete = isComplete
   }
 
   /// Why the winner beat the runner-up (or why nothing matched). Worked out when asked.
@@ -57,6 +64,17 @@ public struct Classification: Sendable {
 
   public var intent: String? { winner?.intent }
   public var entities: [String: String] { winner?.captures ?? [:] }
+}
+
+/// How much of the ranking ``Matcher/classify(_:expected:ranking:)`` works out.
+public enum Ranking: Sendable {
+  /// Every intent that matches, ranked, with its hits: what explanations show.
+  case full
+  /// Only what decides the winner: intents are tried from the highest rank class (expected
+  /// by the state, then priority) down, and classes below the first one with a live match
+  /// are skipped, since nothing in them can win. The winner, its hits and entities are the
+  /// same as with ``full``; `candidates` holds the classes tried.
+  case winner
 }
 
 /// Classifies messages against a bot's intents. Owns the match scratch space, so use one per
@@ -92,6 +110,16 @@ public final class Matcher {
   /// in the scratch).
   private var winningUnit = -1
   private var lastRunUnit = -1
+  /// Per intent: set to `intentGeneration` once listed for the current message.
+  private var intentSeen: [UInt32]
+  private var intentGeneration: UInt32 = 0
+  /// The intents that may match the current message, in declaration order.
+  private var intentList: [Int] = []
+  /// Per intent, what ranking needs (read without copying the intents).
+  private let intentIDs: [String]
+  /// Clamped so that the expected flag (bit 40) outweighs any priority in the sort key.
+  private let intentPriority: [Int]
+  private let intentContextual: [Bool]
 
   public init(bot: Bot, limits: MatchLimits = .default, prefilter: Bool = true) {
     self.bot = bot
@@ -152,6 +180,10 @@ public final class Matcher {
     }
     patternBase.append(number)
     unitStart.append(units.count)
+    self.intentSeen = [UInt32](repeating: 0, count: max(bot.intents.count, 1))
+    self.intentIDs = bot.intents.map(\.id)
+    self.intentPriority = bot.intents.map { min(max($0.priority, -(1 << 39)), 1 << 39) }
+    self.intentContextual = bot.intents.map(\.contextual)
     self.scratch = MatchScratch(limits: limits, groups: groups)
     self.patternBase = patternBase
     self.exclusionBase = exclusionBase
@@ -170,48 +202,98 @@ public final class Matcher {
   }
 
   /// Ranks every intent against `text`. Contextual intents count only if in `expected`.
-  public func classify(_ text: String, expected: Set<String> = []) -> Classification {
+  public func classify(
+    _ text: String, expected: Set<String> = [], ranking: Ranking = .full
+  ) -> Classification {
     let buf = bot.normalizer.normalize(text, scratch: normalizerScratch)
-    return rank(buf, String(decoding: buf, as: UTF8.self), expected)
+    return rank(buf, String(decoding: buf, as: UTF8.self), expected, ranking)
   }
 
   /// Ranks every intent against `text`, which the bot's normaliser has already normalised
   /// (as ``Engine/redact(_:)`` returns it): the same result as ``classify(_:expected:)``
   /// without normalising a second time.
-  public func classify(normalized text: String, expected: Set<String> = []) -> Classification {
+  public func classify(
+    normalized text: String, expected: Set<String> = [], ranking: Ranking = .full
+  ) -> Classification {
     var text = text
     text.makeContiguousUTF8()
-    return text.utf8.withContiguousStorageIfAvailable { rank($0, text, expected) }
-      ?? classify(text, expected: expected)
+    return text.utf8.withContiguousStorageIfAvailable { rank($0, text, expected, ranking) }
+      ?? classify(text, expected: expected, ranking: ranking)
   }
 
   private func rank(
-    _ buf: UnsafeBufferPointer<UInt8>, _ normalized: String, _ expected: Set<String>
+    _ buf: UnsafeBufferPointer<UInt8>, _ normalized: String, _ expected: Set<String>,
+    _ ranking: Ranking
   ) -> Classification {
     var limitErrors: [String] = []
     var live: [Candidate] = []
     var vetoed: [Candidate] = []
-
-    if let prefilter, let pfs = prefilterScratch {
-      prefilter.run(buf, pfs)
-      var last = -1
-      for u in pfs.survivors {
-        let i = Int(intentOfUnit[Int(u)])
-        // Exclusions alone cannot make an intent match.
-        if i == last || Int(patternOfUnit[Int(u)]) >= exclusionBase[i] { continue }
-        last = i
-        consider(i, buf, expected, pfs, &live, &vetoed, &limitErrors)
+    let pfs = listIntents(buf)
+    // Rank classes, best first: expected by the state, then priority; declaration order
+    // within a class. Contextual intents count only when expected.
+    var order: [(key: Int, intent: Int, expected: Bool)] = []
+    order.reserveCapacity(intentList.count)
+    for i in intentList {
+      let isExpected = !expected.isEmpty && expected.contains(intentIDs[i])
+      if intentContextual[i] && !isExpected { continue }
+      order.append(((isExpected ? 1 << 40 : 0) &+ intentPriority[i], i, isExpected))
+    }
+    if order.count > 1 {
+      order.sort { $0.key != $1.key ? $0.key > $1.key : $0.intent < $1.intent }
+    }
+    var complete = true
+    var k = 0
+    while k < order.count {
+      var end = k + 1
+      while end < order.count && order[end].key == order[k].key { end += 1 }
+      let liveBefore = live.count
+      for j in k..<end {
+        consider(order[j].intent, order[j].expected, buf, pfs, &live, &vetoed, &limitErrors)
       }
-    } else {
-      for i in bot.intents.indices {
-        consider(i, buf, expected, nil, &live, &vetoed, &limitErrors)
+      k = end
+      if ranking == .winner && live.count > liveBefore && k < order.count {
+        complete = false
+        break
       }
     }
     if live.count > 1 { live.sort(by: Self.outranks) }
     let winner = live.first
-    if !vetoed.isEmpty { live.append(contentsOf: vetoed) }
+    if !vetoed.isEmpty {
+      vetoed.sort { $0.order < $1.order }
+      live.append(contentsOf: vetoed)
+    }
     return Classification(
-      normalized: normalized, candidates: live, winner: winner, limitErrors: limitErrors)
+      normalized: normalized, candidates: live, winner: winner, limitErrors: limitErrors,
+      isComplete: complete)
+  }
+
+  /// Lists in `intentList` the intents that may match `buf`, in declaration order (those with a
+  /// pattern that passes the prefilter). Returns the prefilter's scratch when it ran.
+  private func listIntents(_ buf: UnsafeBufferPointer<UInt8>) -> PrefilterScratch? {
+    intentList.removeAll(keepingCapacity: true)
+    intentGeneration &+= 1
+    if intentGeneration == 0 {
+      for k in intentSeen.indices { intentSeen[k] = 0 }
+      intentGeneration = 1
+    }
+    if let prefilter, let pfs = prefilterScratch {
+      prefilter.run(buf, pfs)
+      for u in pfs.survivors {
+        let i = Int(intentOfUnit[Int(u)])
+        if Int(patternOfUnit[Int(u)]) >= exclusionBase[i] { continue }
+        listIntent(i)
+      }
+      return pfs
+    }
+    intentList.append(contentsOf: bot.intents.indices)
+    return nil
+  }
+
+  @inline(__always)
+  private func listIntent(_ i: Int) {
+    if intentSeen[i] == intentGeneration { return }
+    intentSeen[i] = intentGeneration
+    intentList.append(i)
   }
 
   /// Normalises `text` and runs the prefilter, nothing more: how many units (patterns or
@@ -226,13 +308,11 @@ public final class Matcher {
   /// Runs intent `i`'s patterns (those the prefilter lets through) and records a candidate.
   @inline(__always)
   private func consider(
-    _ i: Int, _ buf: UnsafeBufferPointer<UInt8>, _ expected: Set<String>,
+    _ i: Int, _ isExpected: Bool, _ buf: UnsafeBufferPointer<UInt8>,
     _ pfs: PrefilterScratch?, _ live: inout [Candidate], _ vetoed: inout [Candidate],
     _ limitErrors: inout [String]
   ) {
     let intent = bot.intents[i]
-    let isExpected = !expected.isEmpty && expected.contains(intent.id)
-    if intent.contextual && !isExpected { return }
     var hits: [PatternHit] = []
     var number = patternBase[i]
     var bestIndex = -1
