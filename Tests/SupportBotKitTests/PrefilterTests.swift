@@ -321,6 +321,31 @@ import Testing
     return nil
   }
 
+  /// A matcher whose prefilter is built on another thread answers the same before, while
+  /// and after the build; its copies share the build.
+  @Test func prefilterBuiltInTheBackgroundChangesNoAnswer() throws {
+    let bot = try #require(Self.shipped)
+    let naive = Matcher(bot: bot, prefilter: false)
+    let background = Matcher(bot: bot, buildInBackground: true)
+    let copy = background.copy()
+    let messages = Array(Self.corpus(bot).prefix(400))
+    for m in messages {
+      let want = naive.classify(m)
+      #expect(Self.difference(background.classify(m), want) == nil, "\(m)")
+      #expect(
+        Self.difference(copy.classify(m, ranking: .winner), want) == nil
+          || !copy.classify(m, ranking: .winner).isComplete)
+    }
+    background.waitForPrefilter()
+    copy.waitForPrefilter()
+    #expect(background.prefilter != nil && copy.prefilter != nil)
+    for m in messages {
+      #expect(Self.difference(background.classify(m), naive.classify(m)) == nil, "\(m)")
+      #expect(Self.difference(copy.classify(m), naive.classify(m)) == nil, "\(m)")
+    }
+    #expect(Matcher(bot: bot, prefilter: false).prefilter == nil)
+  }
+
   @Test func everyPatternThatMatchesSurvivesThePrefilter() throws {
     let bot = try #require(Self.shipped)
     let patterns = bot.intents.flatMap { $0.patterns + $0.exclusions }

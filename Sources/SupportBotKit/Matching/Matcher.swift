@@ -87,12 +87,17 @@ public enum Ranking: Sendable {
 public final class Matcher {
   public let bot: Bot
   private let scratch: MatchScratch
-  /// The prefilter, or nil when every pattern runs on every message. It numbers *units*:
-  /// a pattern whose top-level branches can be matched one at a time
+  /// The units and prefilter (nil: every pattern runs on every message, either because the
+  /// prefilter is off or because it is still being built in the background). Read through
+  /// ``currentIndex()``.
+  ///
+  /// A pattern whose top-level branches can be matched one at a time
   /// (``LiteralExtractor/topLevelBranches(of:extended:)``) is one unit per branch, so only
   /// the branches whose literals occur run; any other pattern is one unit.
-  public let prefilter: Prefilter?
-  private let prefilterScratch: PrefilterScratch?
+  private var index: MatcherIndex?
+  /// The background build to adopt the index from once it is ready.
+  private let pending: MatcherIndexBuild?
+  private var prefilterScratch: PrefilterScratch?
   private let normalizerScratch = NormalizerScratch()
   /// Group ranges of the current intent's best hit (see `saveGroups`).
   private var savedGroups: [Range<Int>?] = []
@@ -100,16 +105,12 @@ public final class Matcher {
   /// exclusions `exclusionBase[i] ..< patternBase[i + 1]`.
   private let patternBase: [Int]
   private let exclusionBase: [Int]
-  /// Pattern `p`'s units are `unitStart[p] ..< unitStart[p + 1]`.
-  private let unitStart: [Int]
-  /// Each unit's compiled branch, or nil when the unit is a whole pattern.
-  private let branches: [Pattern?]
-  private let intentOfUnit: [Int32]
-  private let patternOfUnit: [Int32]
   /// The unit whose match `run` returned last, and the unit PCRE2 ran last (whose groups are
-  /// in the scratch).
+  /// in the scratch); -1 for a whole pattern run without the index.
   private var winningUnit = -1
   private var lastRunUnit = -1
+  /// PCRE2 matches run so far (patterns or branches), for benchmarks.
+  public private(set) var pcre2Runs = 0
   /// Per intent: set to `intentGeneration` once listed for the current message.
   private var intentSeen: [UInt32]
   private var intentGeneration: UInt32 = 0
@@ -121,84 +122,77 @@ public final class Matcher {
   private let intentPriority: [Int]
   private let intentContextual: [Bool]
 
-  public init(bot: Bot, limits: MatchLimits = .default, prefilter: Bool = true) {
+  /// The prefilter, when it is in use (see ``waitForPrefilter()``).
+  public var prefilter: Prefilter? { currentIndex()?.prefilter }
+
+  /// A matcher for `bot`. With `prefilter: false` every pattern runs on every message (the
+  /// naive baseline). With `buildInBackground: true` the prefilter is built on another thread
+  /// and the matcher runs every pattern until it is ready: the first answer comes sooner and
+  /// every answer is the same.
+  public convenience init(
+    bot: Bot, limits: MatchLimits = .default, prefilter: Bool = true,
+    buildInBackground: Bool = false
+  ) {
+    var pending: MatcherIndexBuild? = nil
+    var index: MatcherIndex? = nil
+    if prefilter {
+      if buildInBackground {
+        pending = MatcherIndexBuild(bot: bot)
+      } else {
+        index = MatcherIndex(bot: bot)
+      }
+    }
+    self.init(bot: bot, limits: limits, index: index, pending: pending)
+  }
+
+  private init(bot: Bot, limits: MatchLimits, index: MatcherIndex?, pending: MatcherIndexBuild?) {
     self.bot = bot
+    self.index = index
+    self.pending = index == nil ? pending : nil
+    self.prefilterScratch = index.map { PrefilterScratch(for: $0.prefilter) }
     var patternBase: [Int] = []
     var exclusionBase: [Int] = []
-    var unitStart: [Int] = []
-    var branches: [Pattern?] = []
-    var intentOfUnit: [Int32] = []
-    var patternOfUnit: [Int32] = []
-    var units: [LiteralRequirement] = []
-    var leading: [[[UInt8]]?] = []
-    var groups = 0
     var number = 0
-    func add(_ p: IntentPattern, intent: Int) {
-      unitStart.append(units.count)
-      groups = max(groups, p.compiled.captureCount)
-      var split: [(LiteralRequirement, [[UInt8]]?, Pattern)] = []
-      var whole = LiteralRequirement.any
-      var wholeLeading: [[UInt8]]? = nil
-      if prefilter {
-        let analysis = LiteralExtractor.analyze(
-          p.source, extended: p.compiled.options.contains(.extended))
-        whole = analysis.requirement
-        wholeLeading = analysis.leading
-        if let parts = analysis.branches, parts.contains(where: { $0.requirement != .any }) {
-          for (k, part) in parts.enumerated() {
-            guard let compiled = try? Pattern(part.source, options: p.compiled.options) else {
-              split = []
-              break
-            }
-            split.append((part.requirement, analysis.branchLeading?[k], compiled))
-          }
-        }
-      }
-      if split.isEmpty {
-        units.append(whole)
-        leading.append(wholeLeading)
-        branches.append(nil)
-        intentOfUnit.append(Int32(intent))
-        patternOfUnit.append(Int32(number))
-      } else {
-        for (requirement, starts, compiled) in split {
-          units.append(requirement)
-          leading.append(starts)
-          branches.append(compiled)
-          intentOfUnit.append(Int32(intent))
-          patternOfUnit.append(Int32(number))
-          groups = max(groups, compiled.captureCount)
-        }
-      }
-      number += 1
-    }
-    for (i, intent) in bot.intents.enumerated() {
+    var groups = 0
+    for intent in bot.intents {
       patternBase.append(number)
-      for p in intent.patterns { add(p, intent: i) }
+      number += intent.patterns.count
       exclusionBase.append(number)
-      for p in intent.exclusions { add(p, intent: i) }
+      number += intent.exclusions.count
+      for p in intent.patterns + intent.exclusions { groups = max(groups, p.compiled.captureCount) }
     }
     patternBase.append(number)
-    unitStart.append(units.count)
+    self.patternBase = patternBase
+    self.exclusionBase = exclusionBase
+    self.scratch = MatchScratch(limits: limits, groups: groups)
     self.intentSeen = [UInt32](repeating: 0, count: max(bot.intents.count, 1))
     self.intentIDs = bot.intents.map(\.id)
     self.intentPriority = bot.intents.map { min(max($0.priority, -(1 << 39)), 1 << 39) }
     self.intentContextual = bot.intents.map(\.contextual)
-    self.scratch = MatchScratch(limits: limits, groups: groups)
-    self.patternBase = patternBase
-    self.exclusionBase = exclusionBase
-    self.unitStart = unitStart
-    self.branches = branches
-    self.intentOfUnit = intentOfUnit
-    self.patternOfUnit = patternOfUnit
-    if prefilter {
-      let pf = Prefilter(requirements: units, leading: leading)
-      self.prefilter = pf
-      self.prefilterScratch = PrefilterScratch(for: pf)
-    } else {
-      self.prefilter = nil
-      self.prefilterScratch = nil
-    }
+  }
+
+  /// Another matcher for the same bot and limits, with scratch space of its own (for another
+  /// thread), sharing this one's prefilter or its build in progress.
+  public func copy() -> Matcher {
+    Matcher(bot: bot, limits: scratch.limits, index: currentIndex(), pending: pending)
+  }
+
+  /// Waits until the prefilter built in the background is in use (at once when it was built
+  /// in the initialiser or is off).
+  public func waitForPrefilter() {
+    if index == nil, let pending { adopt(pending.wait()) }
+  }
+
+  /// The index, adopting the background build's when it has become ready.
+  @inline(__always)
+  private func currentIndex() -> MatcherIndex? {
+    if index == nil, let pending, let built = pending.index { adopt(built) }
+    return index
+  }
+
+  private func adopt(_ built: MatcherIndex) {
+    index = built
+    prefilterScratch = PrefilterScratch(for: built.prefilter)
   }
 
   /// Ranks every intent against `text`. Contextual intents count only if in `expected`.
@@ -276,11 +270,11 @@ public final class Matcher {
       for k in intentSeen.indices { intentSeen[k] = 0 }
       intentGeneration = 1
     }
-    if let prefilter, let pfs = prefilterScratch {
-      prefilter.run(buf, pfs)
+    if let index = currentIndex(), let pfs = prefilterScratch {
+      index.prefilter.run(buf, pfs)
       for u in pfs.survivors {
-        let i = Int(intentOfUnit[Int(u)])
-        if Int(patternOfUnit[Int(u)]) >= exclusionBase[i] { continue }
+        let i = Int(index.intentOfUnit[Int(u)])
+        if Int(index.patternOfUnit[Int(u)]) >= exclusionBase[i] { continue }
         listIntent(i)
       }
       return pfs
@@ -300,8 +294,10 @@ public final class Matcher {
   /// branches) would run. For benchmarks, to separate the cost before PCRE2.
   public func patternsToRun(_ text: String) -> Int {
     let buf = bot.normalizer.normalize(text, scratch: normalizerScratch)
-    guard let prefilter, let pfs = prefilterScratch else { return branches.count }
-    prefilter.run(buf, pfs)
+    guard let index = currentIndex(), let pfs = prefilterScratch else {
+      return patternBase.last ?? 0
+    }
+    index.prefilter.run(buf, pfs)
     return pfs.survivors.count
   }
 
@@ -379,13 +375,16 @@ public final class Matcher {
   /// Where unit `u`'s match may start at the earliest (see ``Prefilter/startBound(_:_:)``).
   @inline(__always)
   private func startBound(_ u: Int, _ pfs: PrefilterScratch) -> Int {
-    prefilter?.startBound(u, pfs) ?? 0
+    index?.prefilter.startBound(u, pfs) ?? 0
   }
 
   /// Whether any unit of pattern `number` survived the prefilter.
   @inline(__always)
   private func mayRun(_ number: Int, _ pfs: PrefilterScratch) -> Bool {
-    for u in unitStart[number]..<unitStart[number + 1] where pfs.mayMatch(u) { return true }
+    guard let index else { return true }
+    for u in index.unitStart[number]..<index.unitStart[number + 1] where pfs.mayMatch(u) {
+      return true
+    }
     return false
   }
 
@@ -396,29 +395,31 @@ public final class Matcher {
     _ p: IntentPattern, _ number: Int, _ buf: UnsafeBufferPointer<UInt8>,
     _ pfs: PrefilterScratch?, _ errors: inout [String], intent: String
   ) -> Range<Int>? {
-    let first = unitStart[number]
     do {
-      guard let _ = branches[first] else {
-        var from = 0
-        if let pfs {
-          if !pfs.mayMatch(first) { return nil }
-          from = startBound(first, pfs)
-          if from > buf.count { return nil }
-        }
+      guard let index, let pfs else {
+        winningUnit = -1
+        lastRunUnit = -1
+        pcre2Runs &+= 1
+        return try p.compiled.firstMatch(in: buf, from: 0, scratch: scratch)
+      }
+      let first = index.unitStart[number]
+      guard let _ = index.branches[first] else {
+        if !pfs.mayMatch(first) { return nil }
+        let from = startBound(first, pfs)
+        if from > buf.count { return nil }
         winningUnit = first
         lastRunUnit = first
+        pcre2Runs &+= 1
         return try p.compiled.firstMatch(in: buf, from: from, scratch: scratch)
       }
       var best: Range<Int>? = nil
-      for u in first..<unitStart[number + 1] {
-        var from = 0
-        if let pfs {
-          if !pfs.mayMatch(u) { continue }
-          from = startBound(u, pfs)
-          if from > buf.count { continue }
-        }
-        guard let branch = branches[u] else { continue }
+      for u in first..<index.unitStart[number + 1] {
+        if !pfs.mayMatch(u) { continue }
+        let from = startBound(u, pfs)
+        if from > buf.count { continue }
+        guard let branch = index.branches[u] else { continue }
         lastRunUnit = u
+        pcre2Runs &+= 1
         guard let r = try branch.firstMatch(in: buf, from: from, scratch: scratch) else {
           continue
         }
@@ -450,7 +451,7 @@ public final class Matcher {
     if savedGroups.count < groups.count {
       savedGroups = [Range<Int>?](repeating: nil, count: groups.count)
     }
-    guard winningUnit >= 0, let branch = branches[winningUnit] else {
+    guard winningUnit >= 0, let index, let branch = index.branches[winningUnit] else {
       for (k, g) in groups.enumerated() { savedGroups[k] = scratch.range(ofGroup: g.number) }
       return
     }
