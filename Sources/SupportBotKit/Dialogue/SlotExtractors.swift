@@ -147,6 +147,10 @@ public enum SlotExtractors {
     "day",
   ]
   static let ordinalSuffixes: Set<String> = ["st", "nd", "rd", "th"]
+  /// The words (besides numbers in digits) without which `daysAgo` finds nothing: months,
+  /// units, weekdays and the relative words.
+  static let clueWords: Set<String> = Set(months.keys).union(units.keys).union(weekdays.keys)
+    .union(["yesterday", "today", "now", "tonight", "morning"])
 
   /// Days between a point in time the user names and `today`; nil when none is named.
   ///
@@ -159,6 +163,13 @@ public enum SlotExtractors {
   public static func daysAgo(_ text: String, today: CivilDate) -> Int? {
     let ws = words(text)
     guard !ws.isEmpty else { return nil }
+    // Every rule below needs a number in digits or one of these words; most messages have
+    // neither.
+    guard
+      ws.contains(where: { w in
+        w.utf8.contains { $0 >= 0x30 && $0 <= 0x39 } || clueWords.contains(w)
+      })
+    else { return nil }
     // ISO date.
     for (i, w) in ws.enumerated() where w.count == 4 && Int(w) != nil {
       if i + 4 < ws.count, ws[i + 1] == "-", ws[i + 3] == "-",

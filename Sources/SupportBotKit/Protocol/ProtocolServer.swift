@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The JSON-lines protocol without I/O: one request line in, one reply line out, appended to
 /// a byte buffer. Owns the session table and an `Engine`, so use one per thread.
@@ -286,9 +287,11 @@ public final class ProtocolServer {
 
 /// The turns of one batch, run on several threads (see ``ProtocolServer/answer(_:now:today:into:)``).
 ///
-/// Worker `w` runs, in input order, the requests of the sessions numbered `w`, `w + workers`, …
-/// with engine `w`. Each worker writes only its own slots: its sessions' states, its requests'
-/// turns and its reply buffer; they are read after all workers are done.
+/// Workers take whole sessions, one at a time, from a shared counter (so a worker that gets
+/// less CPU time simply takes fewer) and run each session's requests in input order with
+/// their own engine; which worker ran a session never changes the results. A worker writes
+/// only its sessions' requests' slots and its own reply buffer; all are read after every
+/// worker is done.
 private final class ParallelTurns: @unchecked Sendable {
   struct Turned {
     var state = SessionState()
@@ -298,12 +301,15 @@ private final class ParallelTurns: @unchecked Sendable {
   }
 
   let items: [ProtocolServer.Batch.Item]
-  let groupOfItem: [Int]
   let engines: WorkerEngines
-  let workers: Int
   let today: CivilDate
-  /// The current state of each session, advanced by its worker.
-  let states: UnsafeMutableBufferPointer<SessionState>
+  /// Each session's state before the batch.
+  let states: [SessionState]
+  /// Session `g`'s items are `members[memberStart[g] ..< memberStart[g + 1]]`, in order.
+  let memberStart: [Int]
+  let members: [Int]
+  /// The next session to take.
+  let next = Atomic<Int>(0)
   /// Per item (requests only): the state to store, whether to keep it, and the reply.
   let turns: UnsafeMutableBufferPointer<Turned>
   /// Each worker's replies, back to back.
@@ -314,12 +320,20 @@ private final class ParallelTurns: @unchecked Sendable {
     engines: WorkerEngines, workers: Int, today: CivilDate
   ) {
     self.items = items
-    self.groupOfItem = groupOfItem
     self.engines = engines
-    self.workers = workers
     self.today = today
-    self.states = .allocate(capacity: states.count)
-    _ = self.states.initialize(from: states)
+    self.states = states
+    var start = [Int](repeating: 0, count: states.count + 1)
+    for g in groupOfItem where g >= 0 { start[g + 1] += 1 }
+    for g in 0..<states.count { start[g + 1] += start[g] }
+    var fill = start
+    var members = [Int](repeating: 0, count: start[states.count])
+    for (n, g) in groupOfItem.enumerated() where g >= 0 {
+      members[fill[g]] = n
+      fill[g] += 1
+    }
+    self.memberStart = start
+    self.members = members
     self.turns = .allocate(capacity: items.count)
     self.turns.initialize(repeating: Turned())
     self.replies = .allocate(capacity: workers)
@@ -327,7 +341,6 @@ private final class ParallelTurns: @unchecked Sendable {
   }
 
   deinit {
-    states.deinitialize().deallocate()
     turns.deinitialize().deallocate()
     replies.deinitialize().deallocate()
   }
@@ -335,17 +348,21 @@ private final class ParallelTurns: @unchecked Sendable {
   func run(worker w: Int) {
     let engine = engines.engine(for: w)
     var out: [UInt8] = []
-    for (n, item) in items.enumerated() {
-      guard case .request(let r) = item, groupOfItem[n] % workers == w else { continue }
-      let g = groupOfItem[n]
-      let result = engine.step(states[g], Turn(r.input, today: today), trace: r.explain)
-      let keep = ProtocolServer.keeps(result, after: r.input)
-      states[g] = keep ? result.state : SessionState()
-      let start = out.count
-      ReplyEncoder.reply(
-        id: r.id, session: r.session ?? ProtocolServer.defaultSession, result: result,
-        explain: r.explain, into: &out)
-      turns[n] = Turned(state: result.state, keep: keep, worker: w, reply: start..<out.count)
+    while true {
+      let g = next.wrappingAdd(1, ordering: .relaxed).oldValue
+      guard g < states.count else { break }
+      var state = states[g]
+      for n in members[memberStart[g]..<memberStart[g + 1]] {
+        guard case .request(let r) = items[n] else { continue }
+        let result = engine.step(state, Turn(r.input, today: today), trace: r.explain)
+        let keep = ProtocolServer.keeps(result, after: r.input)
+        state = keep ? result.state : SessionState()
+        let start = out.count
+        ReplyEncoder.reply(
+          id: r.id, session: r.session ?? ProtocolServer.defaultSession, result: result,
+          explain: r.explain, into: &out)
+        turns[n] = Turned(state: result.state, keep: keep, worker: w, reply: start..<out.count)
+      }
     }
     replies[w] = out
   }
