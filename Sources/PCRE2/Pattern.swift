@@ -1,4 +1,5 @@
 import CPCRE2
+import Dispatch
 
 /// Options used when compiling a pattern.
 public struct CompileOptions: OptionSet, Sendable, Hashable {
@@ -41,11 +42,15 @@ public final class Pattern: @unchecked Sendable {
   public let captureCount: Int
   /// Named groups, in group-number order.
   public let namedGroups: [(name: String, number: Int)]
-  /// Whether PCRE2's JIT compiler accepted the pattern.
-  public let isJITCompiled: Bool
+  /// Whether PCRE2's JIT compiler accepted the pattern (false until it ran, with `jit: false`).
+  public private(set) var isJITCompiled = false
   private let code: OpaquePointer
 
-  public init(_ source: String, options: CompileOptions = .intentDefault) throws(PCRE2Error) {
+  /// Compiles `source`, and JIT-compiles it unless `jit` is false (then call
+  /// ``jitCompile(_:)`` before the pattern is shared; it matches correctly either way).
+  public init(
+    _ source: String, options: CompileOptions = .intentDefault, jit: Bool = true
+  ) throws(PCRE2Error) {
     var errorCode: Int32 = 0
     var errorOffset: Int = 0
     let compiled: OpaquePointer? =
@@ -68,7 +73,7 @@ public final class Pattern: @unchecked Sendable {
     self.code = compiled
     self.source = source
     self.options = options
-    self.isJITCompiled = pcre2_jit_compile_8(compiled, PCRE2_JIT_COMPLETE) == 0
+    if jit { self.isJITCompiled = pcre2_jit_compile_8(compiled, PCRE2_JIT_COMPLETE) == 0 }
 
     var count: UInt32 = 0
     pcre2_pattern_info_8(compiled, UInt32(PCRE2_INFO_CAPTURECOUNT), &count)
@@ -77,6 +82,19 @@ public final class Pattern: @unchecked Sendable {
   }
 
   deinit { pcre2_code_free_8(code) }
+
+  /// JIT-compiles the patterns that are not yet, spread over the machine's cores.
+  ///
+  /// Call it before the patterns are shared between threads: it changes them. The result
+  /// is the same whatever the timing: each pattern is JIT-compiled once, on its own.
+  public static func jitCompile(_ patterns: [Pattern]) {
+    let pending = patterns.filter { !$0.isJITCompiled }
+    guard !pending.isEmpty else { return }
+    DispatchQueue.concurrentPerform(iterations: pending.count) { k in
+      let p = pending[k]
+      p.isJITCompiled = pcre2_jit_compile_8(p.code, PCRE2_JIT_COMPLETE) == 0
+    }
+  }
 
   /// The group number for a named group, if the pattern has it.
   public func groupNumber(named name: String) -> Int? {

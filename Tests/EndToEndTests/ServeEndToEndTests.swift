@@ -102,6 +102,29 @@ private func serve(_ lines: [String], _ extra: [String] = []) throws -> RunResul
     #expect(yes["replies"] as? [String] == ["Done: your request is in."])
   }
 
+  @Test func threadsDoNotChangeTheOutput() throws {
+    let texts = ["close my account", "yes", "no", "where is order 42", "a person please", "bye"]
+    var lines: [String] = []
+    for k in 0..<3000 {
+      let head = #"{"id":\#(k),"session":"u\#(k % 150)","#
+      switch k % 29 {
+      case 3: lines.append(head + #""event":"end"}"#)
+      case 11: lines.append(head + #""text":false}"#)
+      case 17: lines.append("{not json")
+      case 23: lines.append(head + #""text":"close my account","explain":true}"#)
+      default: lines.append(head + #""text":"\#(texts[k % texts.count])"}"#)
+      }
+    }
+    let one = try serve(lines, ["--threads", "1"])
+    #expect(one.status == 0)
+    #expect(one.lines.count == lines.count)
+    for threads in ["2", "4"] {
+      let many = try serve(lines, ["--threads", threads])
+      #expect(many.status == 0)
+      #expect(many.out == one.out)
+    }
+  }
+
   /// Each bad line gets its own error, with id and session when readable, and the next good
   /// line is still answered correctly.
   @Test func everyBadInputIsFollowedByAGoodAnswer() throws {
@@ -271,6 +294,9 @@ private func serve(_ lines: [String], _ extra: [String] = []) throws -> RunResul
     let r = try run(["serve", "--max-sessions", "0"])
     #expect(r.status != 0)
     #expect(r.out.isEmpty)
+    let threads = try run(["serve", "--threads", "0"])
+    #expect(threads.status != 0)
+    #expect(threads.err.contains("--threads"))
     let missing = try run(["serve", "--intents", "/nonexistent/bot"])
     #expect(missing.status == 1)
     #expect(missing.err.contains("no such bot directory"))

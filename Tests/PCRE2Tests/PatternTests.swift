@@ -3,6 +3,23 @@ import Testing
 @testable import PCRE2
 
 @Suite struct PatternTests {
+  @Test func jitLaterGivesTheSameMatches() throws {
+    let eager = try Pattern(#"\bcl(o|0)se\b.*account"#)
+    let later = try Pattern(#"\bcl(o|0)se\b.*account"#, jit: false)
+    #expect(!later.isJITCompiled)
+    let subject = Array("please cl0se my account".utf8)
+    let scratch = MatchScratch()
+    let before = try subject.withUnsafeBufferPointer {
+      try later.firstMatch(in: $0, scratch: scratch)
+    }
+    Pattern.jitCompile([later, eager])
+    #expect(later.isJITCompiled == eager.isJITCompiled)
+    let after = try subject.withUnsafeBufferPointer {
+      try later.firstMatch(in: $0, scratch: scratch)
+    }
+    #expect(before == after && after == 7..<23)
+  }
+
   @Test func matchesCaselessByDefault() throws {
     let p = try Pattern(#"\bdelete\b"#)
     let m = try p.firstMatch(in: "Please DELETE it", scratch: MatchScratch())

@@ -12,11 +12,19 @@ public struct Engine {
   /// Names every template may use besides settings and slots.
   public static let builtinPlaceholders: Set<String> = ["flow_title", "question"]
 
+  /// The match limits every pattern runs under.
+  public let limits: MatchLimits
+
   public init(bot: Bot, limits: MatchLimits = .default) {
     self.bot = bot
+    self.limits = limits
     self.matcher = Matcher(bot: bot, limits: limits)
     self.redactor = Redactor()
   }
+
+  /// Another engine for the same bot and limits, with scratch space of its own (for another
+  /// thread): it gives exactly the same results.
+  public func copy() -> Engine { Engine(bot: bot, limits: limits) }
 
   /// Redacts secrets from text the way the engine does before matching.
   ///
@@ -28,23 +36,28 @@ public struct Engine {
   }
 
   /// Advances one conversation by one turn.
-  public func step(_ session: SessionState, _ turn: Turn) -> StepResult {
-    var run = Run(engine: self, session: session, today: turn.today)
+  ///
+  /// With `trace: false` the trace keeps only what a reply needs (the text, what was redacted,
+  /// the classification and the flow and state before and after): the human-readable steps,
+  /// states entered, transitions taken, slot writes and expectations are not built. The
+  /// session, replies and actions are the same either way.
+  public func step(_ session: SessionState, _ turn: Turn, trace: Bool = true) -> StepResult {
+    var run = Run(engine: self, session: session, today: turn.today, detailed: trace)
     run.trace.flowBefore = session.flow
     run.trace.stateBefore = session.state
     switch turn.input {
     case .start:
       run.s = SessionState()
       run.say(message: "welcome")
-      run.trace.steps.append("start: greeting")
+      run.note("start: greeting")
     case .reset:
       run.s = SessionState()
       run.say(message: bot.messages["reset"] != nil ? "reset" : "welcome")
-      run.trace.steps.append("reset: session cleared")
+      run.note("reset: session cleared")
     case .end:
       run.s = SessionState()
       run.s.ended = true
-      run.trace.steps.append("end: session forgotten")
+      run.note("end: session forgotten")
     case .text(let raw):
       run.handle(text: raw)
     }
@@ -72,11 +85,19 @@ private struct Run {
   var usedSpans: [Range<Int>] = []
   /// Whether `trigger` has answered a question this turn.
   var triggerAnswered = false
+  /// Whether to build the trace's human-readable parts (see ``Engine/step(_:_:trace:)``).
+  let detailed: Bool
 
-  init(engine: Engine, session: SessionState, today: CivilDate) {
+  init(engine: Engine, session: SessionState, today: CivilDate, detailed: Bool) {
     self.engine = engine
     self.s = session
     self.today = today
+    self.detailed = detailed
+  }
+
+  /// Adds a human-readable step to the trace; the text is only built when it is kept.
+  mutating func note(_ step: @autoclosure () -> String) {
+    if detailed { trace.steps.append(step()) }
   }
 
   var bot: Bot { engine.bot }
@@ -92,11 +113,12 @@ private struct Run {
   mutating func handle(text raw: String) {
     if s.ended {
       s = SessionState()
-      trace.steps.append("previous conversation had ended: starting afresh")
+      note("previous conversation had ended: starting afresh")
     }
     // A session pointing at a flow or state the bot no longer has starts over.
     if s.flow != nil && currentState == nil {
-      trace.steps.append("state \(s.flow ?? "").\(s.state ?? "") no longer exists: idle")
+      let place = "\(s.flow ?? "").\(s.state ?? "")"
+      note("state \(place) no longer exists: idle")
       s.flow = nil
       s.state = nil
     }
@@ -105,14 +127,14 @@ private struct Run {
     trace.text = text
     trace.redacted = kinds
     let expected = currentState?.expectedIntents ?? []
-    trace.expected = expected.sorted()
-    let cls = engine.matcher.classify(text, expected: expected)
+    if detailed { trace.expected = expected.sorted() }
+    let cls = engine.matcher.classify(normalized: text, expected: expected)
     trace.classification = cls
-    trace.steps.append(
+    note(
       cls.winner.map { "intent \($0.intent): \(cls.reason)" } ?? "no intent matched")
 
     if !kinds.isEmpty {
-      trace.steps.append("redacted: " + kinds.map(\.rawValue).joined(separator: ", "))
+      note("redacted: " + kinds.map(\.rawValue).joined(separator: ", "))
       say(message: "sensitive_data")
       if cls.winner == nil {
         if currentState != nil { askAgain() }
@@ -130,7 +152,7 @@ private struct Run {
     fillSlots(state, cls: cls, text: text)
     let intent = cls.intent
     for t in state.transitions where applies(t, intent: intent) {
-      trace.steps.append("transition at \(t.location) → \(t.target)")
+      note("transition at \(t.location) → \(t.target)")
       record(t, .on, flow: flow, state: state)
       s.fallbacks = 0
       take(t, from: flow)
@@ -138,41 +160,41 @@ private struct Run {
     }
     if let intent {
       if let other = bot.flow(triggeredBy: intent), other.id != flow.id {
-        trace.steps.append("\(intent) starts flow \(other.id): switching from \(flow.id)")
+        note("\(intent) starts flow \(other.id): switching from \(flow.id)")
         if bot.messages["switch"] != nil { say(message: "switch", flowTitle: other.title) }
         s.slots = [:]
         startFlow(other, cls: cls)
         return
       }
       if bot.flow(triggeredBy: intent)?.id == flow.id {
-        trace.steps.append("\(intent) starts the flow already active: asking again")
+        note("\(intent) starts the flow already active: asking again")
         askAgain()
         return
       }
       if let response = bot.responses[intent] {
         switch response.behavior {
         case .answer:
-          trace.steps.append("digression: answering \(intent), then back to \(flow.id)")
+          note("digression: answering \(intent), then back to \(flow.id)")
           sayLines(response.say)
           resume(flow: flow, state: state)
           return
         case .cancel:
-          trace.steps.append("cancel: leaving flow \(flow.id)")
+          note("cancel: leaving flow \(flow.id)")
           sayLines(response.say, flowTitle: flow.title)
           endFlow()
           return
         case .repeat:
-          trace.steps.append("repeat")
+          note("repeat")
           if s.lastReplies.isEmpty { askAgain() } else { replies += s.lastReplies }
           return
         case .handoff:
-          trace.steps.append("user asked for a person during \(flow.id)")
+          note("user asked for a person during \(flow.id)")
           sayLines(response.say, flowTitle: flow.title)
           handoff(reason: "user_asked")
           endFlow()
           return
         case .end:
-          trace.steps.append("goodbye during \(flow.id)")
+          note("goodbye during \(flow.id)")
           sayLines(response.say)
           endFlow()
           s.ended = true
@@ -183,20 +205,22 @@ private struct Run {
       }
     }
     if let d = state.fallback {
-      trace.steps.append("no transition fits: default → \(d.target)")
+      note("no transition fits: default → \(d.target)")
       record(d, .default, flow: flow, state: state)
       take(d, from: flow)
       return
     }
     s.tries += 1
     if s.tries >= state.maxTries {
-      trace.steps.append("answer did not fit \(s.tries) time(s): escalating")
+      let tries = s.tries
+      note("answer did not fit \(tries) time(s): escalating")
       say(message: "escalate", flowTitle: flow.title)
       handoff(reason: "escalation")
       endFlow()
       return
     }
-    trace.steps.append("answer did not fit (try \(s.tries) of \(state.maxTries)): re-prompting")
+    let tries = s.tries
+    note("answer did not fit (try \(tries) of \(state.maxTries)): re-prompting")
     if state.reprompts.isEmpty {
       askAgain()
     } else {
@@ -209,7 +233,8 @@ private struct Run {
     guard let intent = cls.intent else {
       s.fallbacks += 1
       if s.fallbacks >= bot.dialogue.maxFallbacks {
-        trace.steps.append("fallback \(s.fallbacks) in a row: offering a person")
+        let fallbacks = s.fallbacks
+        note("fallback \(fallbacks) in a row: offering a person")
         s.fallbacks = 0
         if let offer = bot.dialogue.handoffOfferFlow.flatMap({ bot.flow($0) }) {
           startFlow(offer, cls: cls)
@@ -217,19 +242,19 @@ private struct Run {
           say(message: "fallback_handoff")
         }
       } else {
-        trace.steps.append("fallback")
+        note("fallback")
         say(message: "fallback")
       }
       return
     }
     s.fallbacks = 0
     if let flow = bot.flow(triggeredBy: intent) {
-      trace.steps.append("\(intent) starts flow \(flow.id)")
+      note("\(intent) starts flow \(flow.id)")
       startFlow(flow, cls: cls)
       return
     }
     guard let response = bot.responses[intent] else {
-      trace.steps.append("\(intent) has no response or flow: fallback")
+      note("\(intent) has no response or flow: fallback")
       say(message: "fallback")
       return
     }
@@ -264,31 +289,33 @@ private struct Run {
     // Entities of the triggering message become slots of the same name.
     for (name, value) in cls.entities {
       s.slots[name] = Int(value).map(SlotValue.number) ?? .string(value.lowercased())
-      trace.slotWrites.append(SlotWrite(slot: name, value: value, source: "entity"))
+      if detailed {
+        trace.slotWrites.append(SlotWrite(slot: name, value: value, source: "entity"))
+      }
     }
     enter(flow, flow.start, depth: 0)
   }
 
   mutating func enter(_ flow: Flow, _ stateId: String, depth: Int) {
     guard let state = flow.state(stateId) else {
-      trace.steps.append("state \(stateId) missing in \(flow.id): leaving flow")
+      note("state \(stateId) missing in \(flow.id): leaving flow")
       endFlow()
       return
     }
     s.flow = flow.id
     s.state = stateId
     s.tries = 0
-    trace.steps.append("entered \(flow.id).\(stateId)")
-    trace.entered.append("\(flow.id).\(stateId)")
+    note("entered \(flow.id).\(stateId)")
+    if detailed { trace.entered.append("\(flow.id).\(stateId)") }
     sayLines(state.say, flowTitle: flow.title)
     if state.action == .handoff { handoff(reason: "flow", topic: flow.title) }
     if let t = state.next.first(where: { applies($0, intent: nil) }) {
       guard depth < 32 else {
-        trace.steps.append("more than 32 automatic steps: stopping")
+        note("more than 32 automatic steps: stopping")
         endFlow()
         return
       }
-      trace.steps.append("next at \(t.location) → \(t.target)")
+      note("next at \(t.location) → \(t.target)")
       record(t, .next, flow: flow, state: state)
       take(t, from: flow, depth: depth + 1)
       return
@@ -299,7 +326,7 @@ private struct Run {
     }
     if let ask = state.ask { replies.append(render(ask, flowTitle: flow.title)) }
     if state.isTerminal {
-      trace.steps.append("\(flow.id).\(stateId) is final: flow ends")
+      note("\(flow.id).\(stateId) is final: flow ends")
       endFlow()
     }
   }
@@ -322,7 +349,7 @@ private struct Run {
     let key = "\(flow.id).\(state.id)"
     guard !offered.contains(key) else { return nil }
     offered.insert(key)
-    let cls = engine.matcher.classify(text, expected: state.expectedIntents)
+    let cls = engine.matcher.classify(normalized: text, expected: state.expectedIntents)
     let before = s.slots
     fillSlots(state, cls: cls, text: cls.normalized)
     let filled = Set(s.slots.keys.filter { s.slots[$0] != before[$0] })
@@ -342,7 +369,7 @@ private struct Run {
         guard let answer, t.intents.contains(answer) else { continue }
         if let c = t.condition, !c.holds(s.slots) { continue }
       }
-      trace.steps.append(
+      note(
         "the message that started \(flow.id) answers \(state.id): \(answer ?? "slots") → \(t.target)"
       )
       record(t, .on, flow: flow, state: state)
@@ -356,7 +383,9 @@ private struct Run {
   mutating func take(_ t: Transition, from flow: Flow, depth: Int = 0) {
     for (k, v) in t.set {
       s.slots[k] = v
-      trace.slotWrites.append(SlotWrite(slot: k, value: v.description, source: "set"))
+      if detailed {
+        trace.slotWrites.append(SlotWrite(slot: k, value: v.description, source: "set"))
+      }
     }
     switch t.target {
     case .state(let id): enter(flow, id, depth: depth)
@@ -367,7 +396,7 @@ private struct Run {
       }
       enter(other, other.start, depth: depth)
     case .end:
-      trace.steps.append("flow \(flow.id) ends")
+      note("flow \(flow.id) ends")
       endFlow()
     }
   }
@@ -375,6 +404,7 @@ private struct Run {
   mutating func record(
     _ t: Transition, _ kind: TakenTransition.Kind, flow: Flow, state: FlowState
   ) {
+    guard detailed else { return }
     trace.transitions.append(
       TakenTransition(
         flow: flow.id, state: state.id, kind: kind, location: t.location,
@@ -397,23 +427,25 @@ private struct Run {
       case .entity(let name):
         if let v = cls.entities[name] {
           value = Int(v).map(SlotValue.number) ?? .string(v.lowercased())
-          source = "entity \(name)"
+          if detailed { source = "entity \(name)" }
         }
       case .extractor(let name):
         value = SlotExtractors.extract(name, from: text, today: today)
-        source = "extractor \(name)"
+        if detailed { source = "extractor \(name)" }
       case .pattern(let p):
         let scratch = MatchScratch(groups: p.captureCount)
         if let m = try? p.firstMatch(in: text, scratch: scratch) {
           let captured = m["value"] ?? m.text(ofGroup: 1) ?? m.text(ofGroup: 0)
           if let captured { value = .string(String(captured)) }
-          source = "pattern at \(fill.location)"
+          if detailed { source = "pattern at \(fill.location)" }
         }
       }
       if let value {
         s.slots[fill.slot] = value
-        trace.slotWrites.append(
-          SlotWrite(slot: fill.slot, value: value.description, source: source))
+        if detailed {
+          trace.slotWrites.append(
+            SlotWrite(slot: fill.slot, value: value.description, source: source))
+        }
       }
     }
   }
@@ -444,7 +476,7 @@ private struct Run {
       Action(
         type: .handoff, reason: reason, topic: topic ?? currentFlow?.title, flow: s.flow,
         state: s.state, slots: slots))
-    trace.steps.append("action: hand-off (\(reason))")
+    note("action: hand-off (\(reason))")
   }
 
   // MARK: Replies

@@ -42,30 +42,69 @@ public final class Redactor {
 
   /// The text with secrets replaced, and the kinds found (in order, without repeats).
   public func redact(_ text: String) -> (text: String, kinds: [Kind]) {
-    var current = text
+    // Each pattern needs something a quick scan can rule out: card numbers 13 digits or more,
+    // codes 4 or more (6 for a bare one), passwords the letters `pa` or `pw` (caseless; no
+    // other character folds to these). `\d` also matches non-ASCII digits, so every non-ASCII
+    // character counts as a possible digit. Replacing a secret never adds digits, so the
+    // counts stay upper bounds while the patterns run in turn.
+    let clues =
+      text.utf8.withContiguousStorageIfAvailable { Clues($0) } ?? Clues(Array(text.utf8))
+    let runCard = card != nil && clues.maybeDigits >= 13
+    let runPassword = password != nil && clues.passwordWord
+    let runCode = code != nil && clues.maybeDigits >= 4
+    let runBareCode = bareCode != nil && clues.maybeDigits >= 6
+    guard runCard || runPassword || runCode || runBareCode else { return (text, []) }
+
+    var bytes = Array(text.utf8)
+    var changed = false
     var kinds: [Kind] = []
-    if let card {
-      current = replaceAll(card, in: current, group: 0) { digits in
-        Self.luhnValid(digits.filter(\.isNumber))
-      } onHit: {
-        if !kinds.contains(.cardNumber) { kinds.append(.cardNumber) }
+    if runCard, let card {
+      changed =
+        replaceAll(card, in: &bytes, group: 0) { digits in
+          Self.luhnValid(String(decoding: digits, as: UTF8.self).filter(\.isNumber))
+        } onHit: {
+          if !kinds.contains(.cardNumber) { kinds.append(.cardNumber) }
+        } || changed
+    }
+    if runPassword, let password {
+      changed =
+        replaceAll(password, in: &bytes, group: 1) { v in
+          String(decoding: v, as: UTF8.self) != Self.marker
+        } onHit: {
+          if !kinds.contains(.password) { kinds.append(.password) }
+        } || changed
+    }
+    for p in [runCode ? code : nil, runBareCode ? bareCode : nil].compactMap({ $0 }) {
+      changed =
+        replaceAll(p, in: &bytes, group: 1) { _ in
+          true
+        } onHit: {
+          if !kinds.contains(.oneTimeCode) { kinds.append(.oneTimeCode) }
+        } || changed
+    }
+    return (changed ? String(decoding: bytes, as: UTF8.self) : text, kinds)
+  }
+
+  /// What a quick pass over the text tells about which patterns could match.
+  private struct Clues {
+    /// ASCII digits plus non-ASCII characters (which might be digits).
+    var maybeDigits = 0
+    /// Whether `pa` or `pw` occurs, in any case.
+    var passwordWord = false
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+      var previousWasP = false
+      for b in bytes {
+        if b >= 0x30 && b <= 0x39 || b >= 0xC0 { maybeDigits += 1 }
+        let lower = b | 0x20
+        if previousWasP && (lower == 0x61 || lower == 0x77) { passwordWord = true }
+        previousWasP = lower == 0x70
       }
     }
-    if let password {
-      current = replaceAll(password, in: current, group: 1) { v in
-        v != Self.marker
-      } onHit: {
-        if !kinds.contains(.password) { kinds.append(.password) }
-      }
+
+    init(_ bytes: [UInt8]) {
+      self = bytes.withUnsafeBufferPointer { Clues($0) }
     }
-    for p in [code, bareCode].compactMap({ $0 }) {
-      current = replaceAll(p, in: current, group: 1) { _ in
-        true
-      } onHit: {
-        if !kinds.contains(.oneTimeCode) { kinds.append(.oneTimeCode) }
-      }
-    }
-    return (current, kinds)
   }
 
   /// Luhn checksum over a string of digits, 13–19 long.
@@ -84,36 +123,34 @@ public final class Redactor {
     return sum % 10 == 0
   }
 
+  /// Replaces every accepted match of `p` (its group `group`, else the whole match) in `bytes`
+  /// with the marker; true if anything was replaced.
   private func replaceAll(
-    _ p: Pattern, in text: String, group: Int, accept: (String) -> Bool, onHit: () -> Void
-  ) -> String {
-    var s = text
-    s.makeContiguousUTF8()
-    var bytes = Array(s.utf8)
+    _ p: Pattern, in bytes: inout [UInt8], group: Int,
+    accept: (UnsafeBufferPointer<UInt8>) -> Bool, onHit: () -> Void
+  ) -> Bool {
     var start = 0
     var changed = false
     // Every pass moves `start` forward, so this ends; the bound is only a second safety net.
     var passes = 0
     while start <= bytes.count, passes <= bytes.count + 1 {
       passes += 1
-      var failed = false
-      let found: Range<Int>? = bytes.withUnsafeBufferPointer { buf in
+      let found: (range: Range<Int>, take: Bool)? = bytes.withUnsafeBufferPointer { buf in
         do {
           guard try p.firstMatch(in: buf, from: start, scratch: scratch) != nil else {
             return nil
           }
-          return scratch.range(ofGroup: group) ?? scratch.range(ofGroup: 0)
+          let r = scratch.range(ofGroup: group) ?? scratch.range(ofGroup: 0) ?? start..<start
+          return (r, accept(UnsafeBufferPointer(rebasing: buf[r])))
         } catch {
           // A match limit on hostile input: fail closed and hide the rest of the message.
-          failed = true
-          return start..<buf.count
+          return (start..<buf.count, true)
         }
       }
-      guard let r = found else { break }
-      let value = String(decoding: bytes[r], as: UTF8.self)
-      if failed || accept(value) {
-        bytes.replaceSubrange(r, with: Array(Self.marker.utf8))
-        start = r.lowerBound + Self.marker.utf8.count
+      guard let (r, take) = found else { break }
+      if take {
+        bytes.replaceSubrange(r, with: Self.markerBytes)
+        start = r.lowerBound + Self.markerBytes.count
         changed = true
         onHit()
       } else {
@@ -122,6 +159,8 @@ public final class Redactor {
       // Keep `start` on a character boundary.
       while start < bytes.count, bytes[start] & 0xC0 == 0x80 { start += 1 }
     }
-    return changed ? String(decoding: bytes, as: UTF8.self) : text
+    return changed
   }
+
+  private static let markerBytes = Array(marker.utf8)
 }

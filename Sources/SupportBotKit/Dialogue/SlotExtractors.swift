@@ -12,6 +12,9 @@ public enum SlotExtractors {
   }
 
   static func words(_ text: String) -> [String] {
+    if let ascii = text.utf8.withContiguousStorageIfAvailable({ asciiWords($0) }), let ascii {
+      return ascii
+    }
     var out: [String] = []
     var cur = ""
     for ch in text.lowercased() {
@@ -24,6 +27,35 @@ public enum SlotExtractors {
       }
     }
     if !cur.isEmpty { out.append(cur) }
+    return out
+  }
+
+  /// `words` for ASCII text, byte by byte (the same result: in ASCII only `A`–`Z`, `a`–`z` and
+  /// `0`–`9` are letters or numbers); nil if the text is not all ASCII.
+  private static func asciiWords(_ bytes: UnsafeBufferPointer<UInt8>) -> [String]? {
+    var out: [String] = []
+    var start = -1
+    func flush(_ end: Int) {
+      guard start >= 0 else { return }
+      let word = UnsafeBufferPointer(rebasing: bytes[start..<end])
+      out.append(
+        String(unsafeUninitializedCapacity: word.count) { dst in
+          for (k, b) in word.enumerated() { dst[k] = b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
+          return word.count
+        })
+      start = -1
+    }
+    for (i, b) in bytes.enumerated() {
+      if b >= 0x80 { return nil }
+      let alnum = (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || (b >= 0x30 && b <= 0x39)
+      if alnum {
+        if start < 0 { start = i }
+      } else {
+        flush(i)
+        if b == 0x2D { out.append("-") } else if b == 0x2F { out.append("/") }
+      }
+    }
+    flush(bytes.count)
     return out
   }
 
@@ -104,6 +136,22 @@ public enum SlotExtractors {
     return 0
   }
 
+  static let pastMarkers: Set<String> = [
+    "ago", "back", "before", "earlier", "prior", "since", "previous", "past", "last",
+  ]
+  static let notPast: Set<String> = [
+    "in", "after", "within", "for", "every", "next", "per", "each",
+  ]
+  static let filler: Set<String> = [
+    "about", "around", "roughly", "maybe", "approximately", "like", "it", "was", "ago", "days",
+    "day",
+  ]
+  static let ordinalSuffixes: Set<String> = ["st", "nd", "rd", "th"]
+  /// The words (besides numbers in digits) without which `daysAgo` finds nothing: months,
+  /// units, weekdays and the relative words.
+  static let clueWords: Set<String> = Set(months.keys).union(units.keys).union(weekdays.keys)
+    .union(["yesterday", "today", "now", "tonight", "morning"])
+
   /// Days between a point in time the user names and `today`; nil when none is named.
   ///
   /// Understands "today", "yesterday", "the day before yesterday", "N days/weeks/months ago"
@@ -115,6 +163,13 @@ public enum SlotExtractors {
   public static func daysAgo(_ text: String, today: CivilDate) -> Int? {
     let ws = words(text)
     guard !ws.isEmpty else { return nil }
+    // Every rule below needs a number in digits or one of these words; most messages have
+    // neither.
+    guard
+      ws.contains(where: { w in
+        w.utf8.contains { $0 >= 0x30 && $0 <= 0x39 } || clueWords.contains(w)
+      })
+    else { return nil }
     // ISO date.
     for (i, w) in ws.enumerated() where w.count == 4 && Int(w) != nil {
       if i + 4 < ws.count, ws[i + 1] == "-", ws[i + 3] == "-",
@@ -150,7 +205,7 @@ public enum SlotExtractors {
       return today.dayNumber - date.dayNumber
     }
     // "on the 2nd": a day of this month (or last month's, if it is still to come).
-    for w in ws where w.count > 2 && ["st", "nd", "rd", "th"].contains(String(w.suffix(2))) {
+    for w in ws where w.count > 2 && ordinalSuffixes.contains(String(w.suffix(2))) {
       guard let day = ordinalDay(w), Int(w) == nil else { continue }
       var year = today.year
       var month = today.month
@@ -178,12 +233,8 @@ public enum SlotExtractors {
     // weeks", "a week and a half", "last week", "over a month". Not a duration that is not in
     // the past ("in 30 days", "after 30 days", "for a week"), and, without a word such as
     // "ago", not inside a longer message or question ("what happens after 30 days?").
-    let pastMarkers: Set<String> = [
-      "ago", "back", "before", "earlier", "prior", "since", "previous", "past", "last",
-    ]
     let hasPast = ws.contains(where: pastMarkers.contains)
     let durationsCount = hasPast || (ws.count <= 6 && !(text.contains("?") && ws.count > 3))
-    let notPast: Set<String> = ["in", "after", "within", "for", "every", "next", "per", "each"]
     for (i, w) in ws.enumerated() where durationsCount {
       guard let unit = units[w] else { continue }
       guard i > 0 else {
@@ -226,10 +277,6 @@ public enum SlotExtractors {
       }
     }
     // A bare number: "10", "about 10".
-    let filler: Set<String> = [
-      "about", "around", "roughly", "maybe", "approximately", "like", "it", "was", "ago", "days",
-      "day",
-    ]
     let rest = ws.filter { !filler.contains($0) }
     if rest.count == 1, let n = Int(rest[0]), n < 10_000 { return n }
     return nil

@@ -65,6 +65,9 @@ public enum BotLoader {
       if let root = roots[i] { builder.read(root, &sources[i]) }
       builder.diagnostics += sources[i].diagnostics
     }
+    // Patterns were compiled (and checked) in reading order; JIT-compiling them, the larger
+    // part of the work, runs on every core.
+    Pattern.jitCompile(builder.compiled)
     return try builder.finish(files: files.map(\.path))
   }
 
@@ -103,6 +106,8 @@ private struct Builder {
   var expansions: [SourceLocation: FragmentExpansion] = [:]
   /// The file each fragment was read from, to report errors inside fragments.
   var fragmentSources: [String: YAMLSource] = [:]
+  /// Every pattern compiled so far, not yet JIT-compiled.
+  var compiled: [Pattern] = []
 
   init(directory: String) { self.directory = directory }
 
@@ -285,7 +290,9 @@ private struct Builder {
     }
     if !expansion.segments.isEmpty { expansions[src.location(node)] = expansion }
     do {
-      return try Pattern(expansion.text)
+      let p = try Pattern(expansion.text, jit: false)
+      compiled.append(p)
+      return p
     } catch {
       let (offset, fragment) = expansion.originalOffset(of: error.offset ?? 0)
       let inside = fragment.map { " (inside fragment '\($0)')" } ?? ""
@@ -335,7 +342,7 @@ private struct Builder {
         src.error(f.message, at: src.location(ofByte: f.offset, in: def.valueNode))
       case .success(let e):
         do {
-          _ = try Pattern(e.text)
+          _ = try Pattern(e.text, jit: false)  // only to check it
         } catch {
           fragments.broken.insert(name)
           let (offset, _) = e.originalOffset(of: error.offset ?? 0)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The JSON-lines protocol without I/O: one request line in, one reply line out, appended to
 /// a byte buffer. Owns the session table and an `Engine`, so use one per thread.
@@ -15,6 +16,10 @@ public final class ProtocolServer {
     public var idleSeconds: Double = 30 * 60
     /// Longest session key, in UTF-8 bytes.
     public var maxSessionBytes = 256
+    /// Threads that run dialogue turns for ``ProtocolServer/answer(_:now:today:into:)``; each
+    /// beyond the first builds an ``Engine`` of its own the first time it is needed. Replies
+    /// are the same whatever the number.
+    public var workers = 1
 
     public init() {}
   }
@@ -23,15 +28,20 @@ public final class ProtocolServer {
 
   public let engine: Engine
   public let options: Options
+  /// `engine` and one more per extra worker, built when first needed.
+  private let engines: WorkerEngines
   public private(set) var sessions: SessionTable
   private let decoder: RequestDecoder
   /// Lines answered so far, errors included.
   public private(set) var linesServed = 0
+  /// Batches whose turns ran on several workers (see ``answer(_:now:today:into:)``).
+  public private(set) var parallelBatches = 0
   /// Where sessions are written through to (`serve --sessions`); nil keeps them in memory.
   public private(set) var journal: SessionJournal?
 
   public init(engine: Engine, options: Options = Options()) {
     self.engine = engine
+    self.engines = WorkerEngines(engine, workers: options.workers)
     self.options = options
     self.sessions = SessionTable(capacity: options.maxSessions, idleSeconds: options.idleSeconds)
     self.decoder = RequestDecoder(
@@ -85,11 +95,151 @@ public final class ProtocolServer {
     prefix: UnsafeBufferPointer<UInt8>, length: Int?, into out: inout [UInt8]
   ) {
     linesServed += 1
+    writeError(tooLong(prefix: prefix, length: length), into: &out)
+  }
+
+  private func tooLong(prefix: UnsafeBufferPointer<UInt8>, length: Int?) -> RequestFailure {
     let (id, session) = decoder.salvage(prefix)
     let size = length.map { " (\($0) bytes)" } ?? ""
     let error = ProtocolError(
       .lineTooLong, "the line is longer than \(options.maxLineBytes) bytes\(size); it was skipped")
-    writeError(RequestFailure(error, id: id, session: session), into: &out)
+    return RequestFailure(error, id: id, session: session)
+  }
+
+  // MARK: Batches
+
+  /// Lines decoded by ``enqueue(line:into:)``, waiting for ``answer(_:now:today:into:)``.
+  public struct Batch {
+    enum Item {
+      case failure(RequestFailure)
+      case request(Request)
+    }
+    var items: [Item] = []
+    var requests = 0
+
+    public init() {}
+
+    /// Lines waiting for their replies.
+    public var count: Int { items.count }
+  }
+
+  /// Decodes one line (without its newline) into `batch`; the next `answer` replies to it.
+  /// Decoding never depends on sessions, so a line can be decoded before earlier ones are
+  /// answered.
+  public func enqueue(line: UnsafeBufferPointer<UInt8>, into batch: inout Batch) {
+    if line.count > options.maxLineBytes {
+      enqueueTooLong(
+        prefix: UnsafeBufferPointer(rebasing: line[0..<options.maxLineBytes]),
+        length: line.count, into: &batch)
+      return
+    }
+    switch decoder.decode(line) {
+    case .failure(let f):
+      batch.items.append(.failure(f))
+    case .success(let r):
+      batch.items.append(.request(r))
+      batch.requests += 1
+    }
+  }
+
+  /// Adds a line longer than the limit to `batch` (see ``handleTooLong(prefix:length:into:)``).
+  public func enqueueTooLong(
+    prefix: UnsafeBufferPointer<UInt8>, length: Int?, into batch: inout Batch
+  ) {
+    batch.items.append(.failure(tooLong(prefix: prefix, length: length)))
+  }
+
+  /// Answers every line in `batch`, in order, exactly as one `handle` call per line would,
+  /// and empties it.
+  ///
+  /// With more than one worker, the turns of a batch with several sessions run on that many
+  /// threads: the requests are grouped by session, each group goes to one worker (which
+  /// carries the session's state from one request to the next, in order), and the session
+  /// table is then updated and the replies written in input order. That is only done when
+  /// nothing inside the batch could drop a session (the table has room for every new one,
+  /// and idle sessions are expired first, as the first request would), so the session each
+  /// request sees is the one a line-by-line run would give it; otherwise the batch is
+  /// answered line by line.
+  public func answer(
+    _ batch: inout Batch, now: Double, today: CivilDate, into out: inout [UInt8]
+  ) {
+    defer {
+      batch.items.removeAll(keepingCapacity: true)
+      batch.requests = 0
+    }
+    if answerInParallel(batch, now: now, today: today, into: &out) { return }
+    for item in batch.items {
+      linesServed += 1
+      switch item {
+      case .failure(let f): writeError(f, into: &out)
+      case .request(let r): serve(r, now: now, today: today, into: &out)
+      }
+    }
+  }
+
+  /// Fewest requests in a batch worth handing to other threads.
+  static let parallelThreshold = 8
+
+  private func answerInParallel(
+    _ batch: Batch, now: Double, today: CivilDate, into out: inout [UInt8]
+  ) -> Bool {
+    guard options.workers > 1, batch.requests >= Self.parallelThreshold else { return false }
+    // Sessions in order of first appearance; each request's session.
+    var groupOf: [String: Int] = [:]
+    var keys: [String] = []
+    var groupOfItem = [Int](repeating: -1, count: batch.items.count)
+    for (n, item) in batch.items.enumerated() {
+      guard case .request(let r) = item else { continue }
+      let key = r.session ?? Self.defaultSession
+      if let g = groupOf[key] {
+        groupOfItem[n] = g
+      } else {
+        groupOf[key] = keys.count
+        groupOfItem[n] = keys.count
+        keys.append(key)
+      }
+    }
+    guard keys.count >= 2 else { return false }
+    sessions.expire(now: now)  // what the batch's first `update` would do
+    var states: [SessionState] = []
+    states.reserveCapacity(keys.count)
+    var fresh = 0
+    for key in keys {
+      if let stored = sessions.peek(key) {
+        states.append(stored)
+      } else {
+        states.append(SessionState())
+        fresh += 1
+      }
+    }
+    guard sessions.count + fresh <= sessions.capacity else { return false }
+
+    let workers = min(options.workers, keys.count)
+    let work = ParallelTurns(
+      items: batch.items, groupOfItem: groupOfItem, states: states, engines: engines,
+      workers: workers, today: today)
+    DispatchQueue.concurrentPerform(iterations: workers) { work.run(worker: $0) }
+    parallelBatches += 1
+
+    for (n, item) in batch.items.enumerated() {
+      linesServed += 1
+      switch item {
+      case .failure(let f):
+        writeError(f, into: &out)
+      case .request:
+        let key = keys[groupOfItem[n]]
+        let turn = work.turns[n]
+        sessions.update(key, now: now) { state, keep in
+          state = turn.state
+          keep = turn.keep
+        }
+        recordInJournal(key)
+        work.replies[turn.worker].withUnsafeBufferPointer {
+          out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[turn.reply]))
+        }
+      }
+    }
+    return true
   }
 
   /// Convenience for tests: one line in, one reply line out (without the newline).
@@ -106,22 +256,139 @@ public final class ProtocolServer {
   private func serve(_ r: Request, now: Double, today: CivilDate, into out: inout [UInt8]) {
     let key = r.session ?? Self.defaultSession
     let result: StepResult = sessions.update(key, now: now) { state, keep in
-      let result = engine.step(state, Turn(r.input, today: today))
+      // The trace's readable parts are only built when the reply carries them.
+      let result = engine.step(state, Turn(r.input, today: today), trace: r.explain)
       state = result.state
-      // An ended conversation starts afresh on its next message: nothing worth keeping.
-      keep = !result.state.ended && r.input != .end
+      keep = Self.keeps(result, after: r.input)
       return result
     }
-    if let journal {
-      for dropped in sessions.takeDropped() { journal.dropped(dropped) }
-      journal.touched(key, kept: sessions.peek(key) != nil)
-    }
+    recordInJournal(key)
     ReplyEncoder.reply(
       id: r.id, session: key, result: result, explain: r.explain, into: &out)
   }
 
+  /// Whether a session is kept after a turn: an ended conversation starts afresh on its next
+  /// message, so there is nothing worth keeping.
+  static func keeps(_ result: StepResult, after input: Turn.Input) -> Bool {
+    !result.state.ended && input != .end
+  }
+
+  /// Tells the journal (if any) what the last `update` of `key` changed.
+  private func recordInJournal(_ key: String) {
+    guard let journal else { return }
+    for dropped in sessions.takeDropped() { journal.dropped(dropped) }
+    journal.touched(key, kept: sessions.peek(key) != nil)
+  }
+
   private func writeError(_ f: RequestFailure, into out: inout [UInt8]) {
     ReplyEncoder.error(f, into: &out)
+  }
+}
+
+/// The turns of one batch, run on several threads (see ``ProtocolServer/answer(_:now:today:into:)``).
+///
+/// Workers take whole sessions, one at a time, from a shared counter (so a worker that gets
+/// less CPU time simply takes fewer) and run each session's requests in input order with
+/// their own engine; which worker ran a session never changes the results. A worker writes
+/// only its sessions' requests' slots and its own reply buffer; all are read after every
+/// worker is done.
+private final class ParallelTurns: @unchecked Sendable {
+  struct Turned {
+    var state = SessionState()
+    var keep = false
+    var worker = 0
+    var reply: Range<Int> = 0..<0
+  }
+
+  let items: [ProtocolServer.Batch.Item]
+  let engines: WorkerEngines
+  let today: CivilDate
+  /// Each session's state before the batch.
+  let states: [SessionState]
+  /// Session `g`'s items are `members[memberStart[g] ..< memberStart[g + 1]]`, in order.
+  let memberStart: [Int]
+  let members: [Int]
+  /// The next session to take.
+  let next = Atomic<Int>(0)
+  /// Per item (requests only): the state to store, whether to keep it, and the reply.
+  let turns: UnsafeMutableBufferPointer<Turned>
+  /// Each worker's replies, back to back.
+  let replies: UnsafeMutableBufferPointer<[UInt8]>
+
+  init(
+    items: [ProtocolServer.Batch.Item], groupOfItem: [Int], states: [SessionState],
+    engines: WorkerEngines, workers: Int, today: CivilDate
+  ) {
+    self.items = items
+    self.engines = engines
+    self.today = today
+    self.states = states
+    var start = [Int](repeating: 0, count: states.count + 1)
+    for g in groupOfItem where g >= 0 { start[g + 1] += 1 }
+    for g in 0..<states.count { start[g + 1] += start[g] }
+    var fill = start
+    var members = [Int](repeating: 0, count: start[states.count])
+    for (n, g) in groupOfItem.enumerated() where g >= 0 {
+      members[fill[g]] = n
+      fill[g] += 1
+    }
+    self.memberStart = start
+    self.members = members
+    self.turns = .allocate(capacity: items.count)
+    self.turns.initialize(repeating: Turned())
+    self.replies = .allocate(capacity: workers)
+    self.replies.initialize(repeating: [])
+  }
+
+  deinit {
+    turns.deinitialize().deallocate()
+    replies.deinitialize().deallocate()
+  }
+
+  func run(worker w: Int) {
+    let engine = engines.engine(for: w)
+    var out: [UInt8] = []
+    while true {
+      let g = next.wrappingAdd(1, ordering: .relaxed).oldValue
+      guard g < states.count else { break }
+      var state = states[g]
+      for n in members[memberStart[g]..<memberStart[g + 1]] {
+        guard case .request(let r) = items[n] else { continue }
+        let result = engine.step(state, Turn(r.input, today: today), trace: r.explain)
+        let keep = ProtocolServer.keeps(result, after: r.input)
+        state = keep ? result.state : SessionState()
+        let start = out.count
+        ReplyEncoder.reply(
+          id: r.id, session: r.session ?? ProtocolServer.defaultSession, result: result,
+          explain: r.explain, into: &out)
+        turns[n] = Turned(state: result.state, keep: keep, worker: w, reply: start..<out.count)
+      }
+    }
+    replies[w] = out
+  }
+}
+
+/// One engine per worker: the server's own for worker 0; the others are built by the worker
+/// that first needs one, on its own thread, while the other workers start on their turns.
+private final class WorkerEngines: @unchecked Sendable {
+  private let first: Engine
+  /// Slot `w` is only touched by worker `w`, and workers of one batch finish before the next.
+  private let slots: UnsafeMutableBufferPointer<Engine?>
+
+  init(_ first: Engine, workers: Int) {
+    self.first = first
+    slots = .allocate(capacity: max(1, workers))
+    slots.initialize(repeating: nil)
+  }
+
+  deinit { slots.deinitialize().deallocate() }
+
+  func engine(for worker: Int) -> Engine {
+    if worker == 0 { return first }
+    if let e = slots[worker] { return e }
+    let e = first.copy()
+    slots[worker] = e
+    return e
   }
 }
 

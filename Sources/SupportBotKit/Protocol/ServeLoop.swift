@@ -95,6 +95,7 @@ public enum ServeLoop {
     let chunkSize = 64 * 1024
     let flushAt = 64 * 1024
     var framer = LineFramer(maxLineBytes: server.options.maxLineBytes)
+    var batch = ProtocolServer.Batch()
     var out: [UInt8] = []
     out.reserveCapacity(flushAt + 16 * 1024)
     let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
@@ -122,12 +123,16 @@ public enum ServeLoop {
       let now = clock()
       let day = today()
       if n == 0 {
-        framer.finish { line in answer(line, server, now, day, &out) }
+        framer.finish { line in enqueue(line, server, &batch) }
+        server.answer(&batch, now: now, today: day, into: &out)
         break
       }
       let chunk = UnsafeBufferPointer(
         start: buf.baseAddress?.assumingMemoryBound(to: UInt8.self), count: n)
-      framer.feed(chunk) { line in answer(line, server, now, day, &out) }
+      // The lines of one read are answered together (on several threads if the server has
+      // workers), always in input order.
+      framer.feed(chunk) { line in enqueue(line, server, &batch) }
+      server.answer(&batch, now: now, today: day, into: &out)
       if out.count >= flushAt {
         if let failure = persist(server) { return failure }
         guard flush(&out, to: output) else { return .outputClosed }
@@ -138,14 +143,13 @@ public enum ServeLoop {
     return outcome
   }
 
-  private static func answer(
-    _ line: LineFramer.Line, _ server: ProtocolServer, _ now: Double, _ day: CivilDate,
-    _ out: inout [UInt8]
+  private static func enqueue(
+    _ line: LineFramer.Line, _ server: ProtocolServer, _ batch: inout ProtocolServer.Batch
   ) {
     switch line {
-    case .line(let bytes): server.handle(line: bytes, now: now, today: day, into: &out)
+    case .line(let bytes): server.enqueue(line: bytes, into: &batch)
     case .tooLong(let prefix, let length):
-      server.handleTooLong(prefix: prefix, length: length, into: &out)
+      server.enqueueTooLong(prefix: prefix, length: length, into: &batch)
     }
   }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SupportBotKit
 
 struct Serve: ParsableCommand {
@@ -45,6 +46,13 @@ struct Serve: ParsableCommand {
   var sessionsSync: String = "full"
 
   @Option(
+    help: ArgumentHelp(
+      "Threads that run conversations (default: one per core, up to 8); replies are the same "
+        + "and in the same order whatever the number.",
+      valueName: "count"))
+  var threads: Int?
+
+  @Option(
     name: .customLong("today"),
     help: ArgumentHelp(
       "Date the conversations happen on (default: today, UTC).", valueName: "yyyy-mm-dd"))
@@ -60,6 +68,9 @@ struct Serve: ParsableCommand {
     guard SQLiteSessionStore.Durability(rawValue: sessionsSync) != nil else {
       throw ValidationError("--sessions-sync must be 'full' or 'normal'")
     }
+    if let threads, !(1...64).contains(threads) {
+      throw ValidationError("--threads must be between 1 and 64")
+    }
     if let date, CivilDate(iso: date) == nil {
       throw ValidationError("--today must be a date like 2025-03-14")
     }
@@ -72,6 +83,7 @@ struct Serve: ParsableCommand {
     options.maxSessions = maxSessions
     options.idleSeconds = idleTimeout
     options.maxDepth = maxDepth
+    options.workers = threads ?? min(max(1, ProcessInfo.processInfo.activeProcessorCount), 8)
     let server = ProtocolServer(engine: Engine(bot: loaded), options: options)
     if let sessions {
       do {
