@@ -15,16 +15,25 @@ public struct Engine {
   /// The match limits every pattern runs under.
   public let limits: MatchLimits
 
-  public init(bot: Bot, limits: MatchLimits = .default) {
+  /// With `buildInBackground`, the matcher's prefilter is built on another thread and the
+  /// first messages run every pattern meanwhile (see ``Matcher``): a server answers sooner
+  /// after start, with the same answers.
+  public init(bot: Bot, limits: MatchLimits = .default, buildInBackground: Bool = false) {
+    self.init(
+      bot: bot, limits: limits,
+      matcher: Matcher(bot: bot, limits: limits, buildInBackground: buildInBackground))
+  }
+
+  private init(bot: Bot, limits: MatchLimits, matcher: Matcher) {
     self.bot = bot
     self.limits = limits
-    self.matcher = Matcher(bot: bot, limits: limits)
+    self.matcher = matcher
     self.redactor = Redactor()
   }
 
   /// Another engine for the same bot and limits, with scratch space of its own (for another
-  /// thread): it gives exactly the same results.
-  public func copy() -> Engine { Engine(bot: bot, limits: limits) }
+  /// thread) and the same prefilter: it gives exactly the same results.
+  public func copy() -> Engine { Engine(bot: bot, limits: limits, matcher: matcher.copy()) }
 
   /// Redacts secrets from text the way the engine does before matching.
   ///
@@ -128,7 +137,9 @@ private struct Run {
     trace.redacted = kinds
     let expected = currentState?.expectedIntents ?? []
     if detailed { trace.expected = expected.sorted() }
-    let cls = engine.matcher.classify(normalized: text, expected: expected)
+    // Without a readable trace only the winner matters: lower rank classes are skipped.
+    let cls = engine.matcher.classify(
+      normalized: text, expected: expected, ranking: detailed ? .full : .winner)
     trace.classification = cls
     note(
       cls.winner.map { "intent \($0.intent): \(cls.reason)" } ?? "no intent matched")

@@ -58,7 +58,7 @@ struct Chat: ParsableCommand {
     }
     let chat: ChatSession
     do {
-      chat = try ChatSession(engine: Engine(bot: loaded), start: start)
+      chat = try ChatSession(engine: Engine(bot: loaded, buildInBackground: true), start: start)
     } catch {
       stderr("supportbot chat: \(error.description)")
       throw ExitCode(1)

@@ -84,7 +84,8 @@ struct Serve: ParsableCommand {
     options.idleSeconds = idleTimeout
     options.maxDepth = maxDepth
     options.workers = threads ?? min(max(1, ProcessInfo.processInfo.activeProcessorCount), 8)
-    let server = ProtocolServer(engine: Engine(bot: loaded), options: options)
+    let server = ProtocolServer(
+      engine: Engine(bot: loaded, buildInBackground: true), options: options)
     if let sessions {
       do {
         let store = try SQLiteSessionStore(
