@@ -376,6 +376,7 @@ public enum LiteralExtractor {
     mutating func parseGroup() throws -> Info {
       i += 1  // (
       var lookaround = false
+      var positive = false
       if peek() == "*" { throw Bail() }  // verbs and (*pla:…) forms
       if peek() == "?" {
         guard let k = peek(1) else { throw Bail() }
@@ -386,10 +387,12 @@ public enum LiteralExtractor {
         case "=", "!":
           i += 2
           lookaround = true
+          positive = k == "="
         case "<":
           if let n = peek(2), n == "=" || n == "!" {
             i += 3
             lookaround = true
+            positive = n == "="
           } else {
             i += 2
             try skipName(until: ">")
@@ -431,7 +434,10 @@ public enum LiteralExtractor {
       depth -= 1
       guard peek() == ")" else { throw Bail() }
       i += 1
-      return lookaround ? .empty : inner
+      guard lookaround else { return inner }
+      // A lookaround matches no text of its own, but a positive one needs its contents to
+      // match next to it: whatever they require, the message contains.
+      return positive ? .match(inner.requirement) : .empty
     }
 
     mutating func skipName(until end: Unicode.Scalar) throws {
