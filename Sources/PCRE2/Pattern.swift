@@ -1,5 +1,6 @@
 import CPCRE2
 import Dispatch
+import Synchronization
 
 /// Options used when compiling a pattern.
 public struct CompileOptions: OptionSet, Sendable, Hashable {
@@ -42,12 +43,22 @@ public final class Pattern: @unchecked Sendable {
   public let captureCount: Int
   /// Named groups, in group-number order.
   public let namedGroups: [(name: String, number: Int)]
-  /// Whether PCRE2's JIT compiler accepted the pattern (false until it ran, with `jit: false`).
-  public private(set) var isJITCompiled = false
+  /// Whether PCRE2's JIT compiler accepted the pattern (JIT-compiling it first if that was
+  /// left for later).
+  public var isJITCompiled: Bool {
+    ensureJIT()
+    return jitAccepted
+  }
   private let code: OpaquePointer
+  /// 1 once JIT compilation has been tried; then `jitAccepted` holds its outcome.
+  private let jitTried = Atomic<UInt8>(0)
+  /// Written once, under `jitLock`, before `jitTried` is set (and read only after).
+  private var jitAccepted = false
+  private let jitLock = Mutex(())
 
-  /// Compiles `source`, and JIT-compiles it unless `jit` is false (then call
-  /// ``jitCompile(_:)`` before the pattern is shared; it matches correctly either way).
+  /// Compiles `source`. With `jit: false`, JIT compilation waits until the pattern is first
+  /// used (or ``jitCompile(_:)``), so patterns that never run cost nothing more; it is safe
+  /// to share the pattern between threads either way.
   public init(
     _ source: String, options: CompileOptions = .intentDefault, jit: Bool = true
   ) throws(PCRE2Error) {
@@ -73,7 +84,10 @@ public final class Pattern: @unchecked Sendable {
     self.code = compiled
     self.source = source
     self.options = options
-    if jit { self.isJITCompiled = pcre2_jit_compile_8(compiled, PCRE2_JIT_COMPLETE) == 0 }
+    if jit {
+      jitAccepted = pcre2_jit_compile_8(compiled, PCRE2_JIT_COMPLETE) == 0
+      jitTried.store(1, ordering: .releasing)
+    }
 
     var count: UInt32 = 0
     pcre2_pattern_info_8(compiled, UInt32(PCRE2_INFO_CAPTURECOUNT), &count)
@@ -84,15 +98,25 @@ public final class Pattern: @unchecked Sendable {
   deinit { pcre2_code_free_8(code) }
 
   /// JIT-compiles the patterns that are not yet, spread over the machine's cores.
-  ///
-  /// Call it before the patterns are shared between threads: it changes them. The result
-  /// is the same whatever the timing: each pattern is JIT-compiled once, on its own.
   public static func jitCompile(_ patterns: [Pattern]) {
-    let pending = patterns.filter { !$0.isJITCompiled }
+    let pending = patterns.filter { $0.jitTried.load(ordering: .acquiring) == 0 }
     guard !pending.isEmpty else { return }
-    DispatchQueue.concurrentPerform(iterations: pending.count) { k in
-      let p = pending[k]
-      p.isJITCompiled = pcre2_jit_compile_8(p.code, PCRE2_JIT_COMPLETE) == 0
+    DispatchQueue.concurrentPerform(iterations: pending.count) { pending[$0].ensureJIT() }
+  }
+
+  /// JIT-compiles the pattern if that has not been tried yet. The first thread to get here
+  /// compiles it under a lock; any other waits for it, so no match runs meanwhile.
+  @inline(__always)
+  private func ensureJIT() {
+    if jitTried.load(ordering: .acquiring) == 0 { jitSlowPath() }
+  }
+
+  @inline(never)
+  private func jitSlowPath() {
+    jitLock.withLock { _ in
+      guard jitTried.load(ordering: .relaxed) == 0 else { return }
+      jitAccepted = pcre2_jit_compile_8(code, PCRE2_JIT_COMPLETE) == 0
+      jitTried.store(1, ordering: .releasing)
     }
   }
 
@@ -108,6 +132,7 @@ public final class Pattern: @unchecked Sendable {
   public func firstMatch(
     in subject: UnsafeBufferPointer<UInt8>, from start: Int = 0, scratch: MatchScratch
   ) throws(PCRE2Error) -> Range<Int>? {
+    ensureJIT()
     scratch.ensureCapacity(groups: captureCount)
     let base = subject.baseAddress ?? UnsafePointer(scratch.emptySubject)
     let rc = pcre2_match_8(

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import PCRE2
@@ -6,18 +7,33 @@ import Testing
   @Test func jitLaterGivesTheSameMatches() throws {
     let eager = try Pattern(#"\bcl(o|0)se\b.*account"#)
     let later = try Pattern(#"\bcl(o|0)se\b.*account"#, jit: false)
-    #expect(!later.isJITCompiled)
+    let batch = try Pattern(#"\bcl(o|0)se\b.*account"#, jit: false)
     let subject = Array("please cl0se my account".utf8)
     let scratch = MatchScratch()
-    let before = try subject.withUnsafeBufferPointer {
+    let first = try subject.withUnsafeBufferPointer {
       try later.firstMatch(in: $0, scratch: scratch)
     }
-    Pattern.jitCompile([later, eager])
-    #expect(later.isJITCompiled == eager.isJITCompiled)
-    let after = try subject.withUnsafeBufferPointer {
-      try later.firstMatch(in: $0, scratch: scratch)
+    Pattern.jitCompile([batch, eager])
+    let second = try subject.withUnsafeBufferPointer {
+      try batch.firstMatch(in: $0, scratch: scratch)
     }
-    #expect(before == after && after == 7..<23)
+    #expect(first == 7..<23 && second == first)
+    #expect(
+      later.isJITCompiled == eager.isJITCompiled && batch.isJITCompiled == eager.isJITCompiled)
+  }
+
+  @Test func lazyJITIsSafeFromManyThreads() throws {
+    let patterns = try (0..<40).map { try Pattern(#"\b(word\#($0)|other)\b"#, jit: false) }
+    let subject = Array("some other words".utf8)
+    let found = Counter()
+    DispatchQueue.concurrentPerform(iterations: 8) { _ in
+      let scratch = MatchScratch()
+      for p in patterns {
+        let r = subject.withUnsafeBufferPointer { try? p.firstMatch(in: $0, scratch: scratch) }
+        if r == 5..<10 { found.add() }
+      }
+    }
+    #expect(found.value == 8 * 40)
   }
 
   @Test func matchesCaselessByDefault() throws {
@@ -132,4 +148,12 @@ import Testing
     }
     #expect(r == 3..<5)
   }
+}
+
+/// A thread-safe tally for tests.
+private final class Counter: @unchecked Sendable {
+  private let lock = NSLock()
+  private var count = 0
+  var value: Int { lock.withLock { count } }
+  func add() { lock.withLock { count += 1 } }
 }

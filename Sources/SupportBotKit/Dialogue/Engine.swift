@@ -8,6 +8,8 @@ public struct Engine {
   public let bot: Bot
   public let matcher: Matcher
   private let redactor: Redactor
+  /// Flows by id and by trigger, and each state's expected intents, looked up every turn.
+  private let index: FlowIndex
 
   /// Names every template may use besides settings and slots.
   public static let builtinPlaceholders: Set<String> = ["flow_title", "question"]
@@ -29,6 +31,20 @@ public struct Engine {
     self.limits = limits
     self.matcher = matcher
     self.redactor = Redactor()
+    self.index = FlowIndex(bot)
+  }
+
+  /// The flow with this id (as ``Bot/flow(_:)``).
+  func flow(_ id: String) -> Flow? { index.byID[id].map { bot.flows[$0] } }
+
+  /// The flow an intent starts (as ``Bot/flow(triggeredBy:)``).
+  func flow(triggeredBy intent: String) -> Flow? {
+    index.byTrigger[intent].map { bot.flows[$0] }
+  }
+
+  /// The intents a state expects (as ``FlowState/expectedIntents``), computed once.
+  func expectedIntents(_ flow: Flow, _ state: FlowState) -> Set<String> {
+    index.expected[flow.id]?[state.id] ?? state.expectedIntents
   }
 
   /// Another engine for the same bot and limits, with scratch space of its own (for another
@@ -77,6 +93,31 @@ public struct Engine {
   }
 }
 
+/// Lookups the engine makes every turn, built once per engine (the bot's own are linear
+/// searches, or build a set each time). The first flow with an id or trigger wins, as in `Bot`.
+private final class FlowIndex: Sendable {
+  let byID: [String: Int]
+  let byTrigger: [String: Int]
+  /// Flow id → state id → expected intents.
+  let expected: [String: [String: Set<String>]]
+
+  init(_ bot: Bot) {
+    var byID: [String: Int] = [:]
+    var byTrigger: [String: Int] = [:]
+    var expected: [String: [String: Set<String>]] = [:]
+    for (n, flow) in bot.flows.enumerated() {
+      if byID[flow.id] == nil {
+        byID[flow.id] = n
+        expected[flow.id] = flow.states.mapValues(\.expectedIntents)
+      }
+      for t in flow.triggers where byTrigger[t] == nil { byTrigger[t] = n }
+    }
+    self.byID = byID
+    self.byTrigger = byTrigger
+    self.expected = expected
+  }
+}
+
 /// The working state of one `step`.
 private struct Run {
   let engine: Engine
@@ -111,7 +152,7 @@ private struct Run {
 
   var bot: Bot { engine.bot }
 
-  var currentFlow: Flow? { s.flow.flatMap { bot.flow($0) } }
+  var currentFlow: Flow? { s.flow.flatMap { engine.flow($0) } }
   var currentState: FlowState? {
     guard let f = currentFlow, let id = s.state else { return nil }
     return f.state(id)
@@ -135,7 +176,10 @@ private struct Run {
     let (text, kinds) = engine.redact(raw)
     trace.text = text
     trace.redacted = kinds
-    let expected = currentState?.expectedIntents ?? []
+    var expected: Set<String> = []
+    if let f = currentFlow, let id = s.state, let state = f.state(id) {
+      expected = engine.expectedIntents(f, state)
+    }
     if detailed { trace.expected = expected.sorted() }
     // Without a readable trace only the winner matters: lower rank classes are skipped.
     let cls = engine.matcher.classify(
@@ -170,14 +214,14 @@ private struct Run {
       return
     }
     if let intent {
-      if let other = bot.flow(triggeredBy: intent), other.id != flow.id {
+      if let other = engine.flow(triggeredBy: intent), other.id != flow.id {
         note("\(intent) starts flow \(other.id): switching from \(flow.id)")
         if bot.messages["switch"] != nil { say(message: "switch", flowTitle: other.title) }
         s.slots = [:]
         startFlow(other, cls: cls)
         return
       }
-      if bot.flow(triggeredBy: intent)?.id == flow.id {
+      if engine.flow(triggeredBy: intent)?.id == flow.id {
         note("\(intent) starts the flow already active: asking again")
         askAgain()
         return
@@ -247,7 +291,7 @@ private struct Run {
         let fallbacks = s.fallbacks
         note("fallback \(fallbacks) in a row: offering a person")
         s.fallbacks = 0
-        if let offer = bot.dialogue.handoffOfferFlow.flatMap({ bot.flow($0) }) {
+        if let offer = bot.dialogue.handoffOfferFlow.flatMap({ engine.flow($0) }) {
           startFlow(offer, cls: cls)
         } else {
           say(message: "fallback_handoff")
@@ -259,7 +303,7 @@ private struct Run {
       return
     }
     s.fallbacks = 0
-    if let flow = bot.flow(triggeredBy: intent) {
+    if let flow = engine.flow(triggeredBy: intent) {
       note("\(intent) starts flow \(flow.id)")
       startFlow(flow, cls: cls)
       return
@@ -360,7 +404,8 @@ private struct Run {
     let key = "\(flow.id).\(state.id)"
     guard !offered.contains(key) else { return nil }
     offered.insert(key)
-    let cls = engine.matcher.classify(normalized: text, expected: state.expectedIntents)
+    let cls = engine.matcher.classify(
+      normalized: text, expected: engine.expectedIntents(flow, state))
     let before = s.slots
     fillSlots(state, cls: cls, text: cls.normalized)
     let filled = Set(s.slots.keys.filter { s.slots[$0] != before[$0] })
@@ -401,7 +446,7 @@ private struct Run {
     switch t.target {
     case .state(let id): enter(flow, id, depth: depth)
     case .flow(let id):
-      guard let other = bot.flow(id) else {
+      guard let other = engine.flow(id) else {
         endFlow()
         return
       }

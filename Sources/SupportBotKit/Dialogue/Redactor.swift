@@ -29,15 +29,17 @@ public final class Redactor {
 
   public init() {
     scratch = MatchScratch(groups: 4)
+    // JIT compilation waits until a pattern first runs (most messages need none of them).
     card = try? Pattern(
-      #"(?<![\d-])\d(?:[ \-\x{2010}-\x{2015}\x{2212}\x{00A0}\x{202F}]?\d){12,18}(?![\d])"#)
+      #"(?<![\d-])\d(?:[ \-\x{2010}-\x{2015}\x{2212}\x{00A0}\x{202F}]?\d){12,18}(?![\d])"#,
+      jit: false)
     password = try? Pattern(
-      #"\b(?:password|passwd|pwd|pass[ -]?word|pass-?code|pass(?!-\w)|pw|passcode)\b(?:\s+(?:for|of|on|to)(?:\s+[\w@.-]+){1,3}?)?(?:\s*(?:is|was|=|:|-)\s*|\s*(?:is|was)\s*:?\s*|'s\s+|\s+(?:to|as)\s+)["'“]?(?!(?:not|wrong|incorrect|invalid|expired|too|correct|right|working|broken|locked|blocked|reset|changed|compromised|stolen|leaked|weak|strong|the|my|a|an|same|still|also|now|being|no|required|needed|forgotten|lost|different|case|sensitive|something|anything|one|what|be|make|get|access|log|login|sign|enter|open|protect|secure|keep|stay|prevent|avoid|update|include|contain|use|have|do|work|it|this|that|your|our|their|reset|change|recover|remember|more|less|longer|shorter|denied|rejected|declined|refused|accepted|recogni[sz]ed|failing|failed|fails|valid|verified|unknown|locked|disabled|expiring|forgot|forgotten)\b)(?<value>[^\s"'”]{3,})"#
-    )
+      #"\b(?:password|passwd|pwd|pass[ -]?word|pass-?code|pass(?!-\w)|pw|passcode)\b(?:\s+(?:for|of|on|to)(?:\s+[\w@.-]+){1,3}?)?(?:\s*(?:is|was|=|:|-)\s*|\s*(?:is|was)\s*:?\s*|'s\s+|\s+(?:to|as)\s+)["'“]?(?!(?:not|wrong|incorrect|invalid|expired|too|correct|right|working|broken|locked|blocked|reset|changed|compromised|stolen|leaked|weak|strong|the|my|a|an|same|still|also|now|being|no|required|needed|forgotten|lost|different|case|sensitive|something|anything|one|what|be|make|get|access|log|login|sign|enter|open|protect|secure|keep|stay|prevent|avoid|update|include|contain|use|have|do|work|it|this|that|your|our|their|reset|change|recover|remember|more|less|longer|shorter|denied|rejected|declined|refused|accepted|recogni[sz]ed|failing|failed|fails|valid|verified|unknown|locked|disabled|expiring|forgot|forgotten)\b)(?<value>[^\s"'”]{3,})"#,
+      jit: false)
     code = try? Pattern(
-      #"(?<!zip )(?<!postal )(?<!post )(?<!area )(?<!country )(?<!error )(?<!promo )(?<!discount )(?<!coupon )(?<!tracking )(?<!product )(?<!item )(?<!hs )\b(?:code|otp|pin|passcode|one[- ]time (?:code|password|pin)|token)\b[^\d.?!]{0,30}?(?<![\d-])(?<value>\d(?:[ -]?\d){3,7})(?!\d)"#
-    )
-    bareCode = try? Pattern(#"^\s*(?<value>\d{6,8})\s*[.!]?\s*$"#)
+      #"(?<!zip )(?<!postal )(?<!post )(?<!area )(?<!country )(?<!error )(?<!promo )(?<!discount )(?<!coupon )(?<!tracking )(?<!product )(?<!item )(?<!hs )\b(?:code|otp|pin|passcode|one[- ]time (?:code|password|pin)|token)\b[^\d.?!]{0,30}?(?<![\d-])(?<value>\d(?:[ -]?\d){3,7})(?!\d)"#,
+      jit: false)
+    bareCode = try? Pattern(#"^\s*(?<value>\d{6,8})\s*[.!]?\s*$"#, jit: false)
   }
 
   /// The text with secrets replaced, and the kinds found (in order, without repeats).

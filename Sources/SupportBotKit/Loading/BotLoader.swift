@@ -53,9 +53,9 @@ public enum BotLoader {
     throws(BotLoadError) -> Bot
   {
     var builder = Builder(directory: directory)
-    var sources = files.map { YAMLSource(path: $0.path, text: $0.text) }
-    var roots: [Node?] = []
-    for i in sources.indices { roots.append(sources[i].compose()) }
+    let parsed = ParsedFiles(files)
+    var sources = parsed.sources
+    let roots = parsed.roots
     // Fragments first: any pattern in any file may use a fragment defined in any other.
     for i in sources.indices {
       if let root = roots[i] { builder.collectFragments(root, &sources[i]) }
@@ -65,9 +65,6 @@ public enum BotLoader {
       if let root = roots[i] { builder.read(root, &sources[i]) }
       builder.diagnostics += sources[i].diagnostics
     }
-    // Patterns were compiled (and checked) in reading order; JIT-compiling them, the larger
-    // part of the work, runs on every core.
-    Pattern.jitCompile(builder.compiled)
     return try builder.finish(files: files.map(\.path))
   }
 
@@ -81,6 +78,36 @@ public enum BotLoader {
       }
     }
     return out.sorted()
+  }
+}
+
+/// Every file parsed into YAML nodes, the files spread over the machine's cores. Each file is
+/// parsed on its own, into its own slot, with its own diagnostics, so the result does not
+/// depend on timing.
+private struct ParsedFiles {
+  var sources: [YAMLSource]
+  var roots: [Node?]
+
+  init(_ files: [(path: String, text: String)]) {
+    let slots = Slots(count: files.count)
+    DispatchQueue.concurrentPerform(iterations: files.count) { i in
+      var source = YAMLSource(path: files[i].path, text: files[i].text)
+      let root = source.compose()
+      slots.set(i, source, root)
+    }
+    sources = files.indices.map { slots.parsed[$0]?.0 ?? YAMLSource(path: "", text: "") }
+    roots = files.indices.map { slots.parsed[$0]?.1 }
+  }
+
+  /// One slot per file; each is written by exactly one iteration, and read after all.
+  private final class Slots: @unchecked Sendable {
+    let parsed: UnsafeMutableBufferPointer<(YAMLSource, Node?)?>
+    init(count: Int) {
+      parsed = .allocate(capacity: count)
+      parsed.initialize(repeating: nil)
+    }
+    deinit { parsed.deinitialize().deallocate() }
+    func set(_ i: Int, _ source: YAMLSource, _ root: Node?) { parsed[i] = (source, root) }
   }
 }
 
@@ -106,8 +133,6 @@ private struct Builder {
   var expansions: [SourceLocation: FragmentExpansion] = [:]
   /// The file each fragment was read from, to report errors inside fragments.
   var fragmentSources: [String: YAMLSource] = [:]
-  /// Every pattern compiled so far, not yet JIT-compiled.
-  var compiled: [Pattern] = []
 
   init(directory: String) { self.directory = directory }
 
@@ -290,9 +315,9 @@ private struct Builder {
     }
     if !expansion.segments.isEmpty { expansions[src.location(node)] = expansion }
     do {
-      let p = try Pattern(expansion.text, jit: false)
-      compiled.append(p)
-      return p
+      // JIT compilation, the larger part of the work, waits until a pattern first runs: most
+      // never run for a given message, and start-up needs none of them.
+      return try Pattern(expansion.text, jit: false)
     } catch {
       let (offset, fragment) = expansion.originalOffset(of: error.offset ?? 0)
       let inside = fragment.map { " (inside fragment '\($0)')" } ?? ""
