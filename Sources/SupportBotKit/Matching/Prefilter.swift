@@ -45,6 +45,12 @@ public struct Prefilter: Sendable {
   let roots: [Int32]
   let nodes: [Node]
   let children: [Int32]
+  /// ORs of short literals only, which the scan itself marks true (in `nodeGeneration`) when
+  /// one of their literals occurs: `directNodes[directStart[l] ..< directStart[l + 1]]` for
+  /// literal id `l`. `isDirect[n]` says whether node `n` is one.
+  let directStart: [Int32]
+  let directNodes: [Int32]
+  let isDirect: [Bool]
   /// Literals of the full requirements longer than ``keyLength``: the automaton finds their
   /// first bytes, and the exact check looks for the rest in the text.
   let longLiterals: [[UInt8]]
@@ -105,28 +111,45 @@ public struct Prefilter: Sendable {
     var nodes: [Node] = []
     var children: [Int32] = []
     var longLiterals: [[UInt8]] = []
+    // Equal parts of different requirements (fragments shared by many patterns) become one
+    // node, so a message evaluates each once (see `evaluate`).
+    var known: [[Int32]: Int32] = [:]
+    var longIds: [[UInt8]: Int32] = [:]
+    func node(_ key: [Int32], _ make: () -> Node) -> Int32 {
+      if let n = known[key] { return n }
+      nodes.append(make())
+      let n = Int32(nodes.count - 1)
+      known[key] = n
+      return n
+    }
     func flatten(_ r: LiteralRequirement) -> Int32 {
       switch r {
       case .any:
         // Simplified requirements have no nested `.any`; treat one as a true leaf anyway.
-        nodes.append(Node(kind: .all, a: 0, b: 0))
+        return node([-1]) { Node(kind: .all, a: 0, b: 0) }
       case .literal(let bytes):
         var long: Int32 = -1
         if bytes.count > Self.keyLength {
-          long = Int32(longLiterals.count)
-          longLiterals.append(bytes)
+          if let id = longIds[bytes] {
+            long = id
+          } else {
+            long = Int32(longLiterals.count)
+            longIds[bytes] = long
+            longLiterals.append(bytes)
+          }
         }
-        nodes.append(
-          Node(kind: .literal, a: literalId(Array(bytes.prefix(Self.keyLength))), b: long))
+        let id = literalId(Array(bytes.prefix(Self.keyLength)))
+        return node([-2, id, long]) { Node(kind: .literal, a: id, b: long) }
       case .all(let xs), .oneOf(let xs):
         let kids = xs.map(flatten)
-        let start = Int32(children.count)
-        children.append(contentsOf: kids)
         let kind: Node.Kind
         if case .all = r { kind = .all } else { kind = .oneOf }
-        nodes.append(Node(kind: kind, a: start, b: Int32(children.count)))
+        return node([kind == .all ? -3 : -4] + kids) {
+          let start = Int32(children.count)
+          children.append(contentsOf: kids)
+          return Node(kind: kind, a: start, b: Int32(children.count))
+        }
       }
-      return Int32(nodes.count - 1)
     }
     var roots: [Int32] = []
     for (p, r) in reqs.enumerated() {
@@ -140,6 +163,15 @@ public struct Prefilter: Sendable {
     self.roots = roots
     self.nodes = nodes
     self.children = children
+    var isDirect = [Bool](repeating: false, count: nodes.count)
+    var directUsers: [Int: [Int32]] = [:]
+    for (n, node) in nodes.enumerated() where node.kind == .oneOf {
+      let kids = children[Int(node.a)..<Int(node.b)].map { nodes[Int($0)] }
+      guard kids.allSatisfy({ $0.kind == .literal && $0.b < 0 }) else { continue }
+      isDirect[n] = true
+      for k in kids { directUsers[Int(k.a), default: []].append(Int32(n)) }
+    }
+    self.isDirect = isDirect
     self.longLiterals = longLiterals
     var leadingStart: [Int32] = [0]
     var leadingIds: [Int32] = []
@@ -172,6 +204,14 @@ public struct Prefilter: Sendable {
       start.append(Int32(pats.count))
     }
     literalStart = start
+    var dStart: [Int32] = [0]
+    var dNodes: [Int32] = []
+    for l in 0..<literals.count {
+      dNodes.append(contentsOf: directUsers[l] ?? [])
+      dStart.append(Int32(dNodes.count))
+    }
+    directStart = dStart
+    directNodes = dNodes
     literalPattern = pats
     literalClause = cls
   }
@@ -300,32 +340,38 @@ public struct Prefilter: Sendable {
     let patGen = scratch.patternGeneration
     let survivors = scratch.survivorBuffer
     let firstEnd = scratch.firstEnd
+    let nodeGen = scratch.nodeGeneration
     var count = 0
     var special = false
     let specialLow = Int32(specialLiterals.lowerBound)
-    literalStart.withUnsafeBufferPointer { starts in
-      literalPattern.withUnsafeBufferPointer { pats in
-        literalClause.withUnsafeBufferPointer { cls in
-          clauseCount.withUnsafeBufferPointer { needed in
-            automaton.scan(text) { id, end in
-              if litGen[id] == gen { return }
-              litGen[id] = gen
-              firstEnd[id] = Int32(end)
-              if Int32(id) >= specialLow { special = true }
-              for j in Int(starts[id])..<Int(starts[id + 1]) {
-                let c = Int(cls[j])
-                if clauseGen[c] == gen { continue }
-                clauseGen[c] = gen
-                let p = Int(pats[j])
-                if countGen[p] != gen {
-                  countGen[p] = gen
-                  counts[p] = 0
-                }
-                counts[p] += 1
-                if counts[p] == needed[p] {
-                  // Every clause holds: a candidate, checked exactly once the scan is done.
-                  survivors[count] = Int32(p)
-                  count += 1
+    directStart.withUnsafeBufferPointer { dStart in
+      directNodes.withUnsafeBufferPointer { dNodes in
+        literalStart.withUnsafeBufferPointer { starts in
+          literalPattern.withUnsafeBufferPointer { pats in
+            literalClause.withUnsafeBufferPointer { cls in
+              clauseCount.withUnsafeBufferPointer { needed in
+                automaton.scan(text) { id, end in
+                  if litGen[id] == gen { return }
+                  litGen[id] = gen
+                  firstEnd[id] = Int32(end)
+                  for j in Int(dStart[id])..<Int(dStart[id + 1]) { nodeGen[Int(dNodes[j])] = gen }
+                  if Int32(id) >= specialLow { special = true }
+                  for j in Int(starts[id])..<Int(starts[id + 1]) {
+                    let c = Int(cls[j])
+                    if clauseGen[c] == gen { continue }
+                    clauseGen[c] = gen
+                    let p = Int(pats[j])
+                    if countGen[p] != gen {
+                      countGen[p] = gen
+                      counts[p] = 0
+                    }
+                    counts[p] += 1
+                    if counts[p] == needed[p] {
+                      // Every clause holds: a candidate, checked exactly once the scan is done.
+                      survivors[count] = Int32(p)
+                      count += 1
+                    }
+                  }
                 }
               }
             }
@@ -405,16 +451,18 @@ public struct Prefilter: Sendable {
         if Self.containsFolded(text, longLiterals[long]) { scratch.longFound[long] = gen }
       }
       return scratch.longFound[long] == gen
-    case .all:
-      for c in Int(node.a)..<Int(node.b) where !evaluate(Int(children[c]), text, scratch) {
-        return false
+    case .all, .oneOf:
+      if isDirect[n] { return scratch.nodeGeneration[n] == gen }
+      if scratch.nodeGeneration[n] == gen { return scratch.nodeValue[n] }
+      let all = node.kind == .all
+      var value = all
+      for c in Int(node.a)..<Int(node.b) where evaluate(Int(children[c]), text, scratch) != all {
+        value = !all
+        break
       }
-      return true
-    case .oneOf:
-      for c in Int(node.a)..<Int(node.b) where evaluate(Int(children[c]), text, scratch) {
-        return true
-      }
-      return false
+      scratch.nodeGeneration[n] = gen
+      scratch.nodeValue[n] = value
+      return value
     }
   }
 
@@ -451,6 +499,11 @@ public final class PrefilterScratch {
   fileprivate(set) var sawSpecial = false
   let longChecked: UnsafeMutablePointer<UInt32>
   let longFound: UnsafeMutablePointer<UInt32>
+  /// Requirement nodes already evaluated for this message (`nodeGeneration[n] == generation`)
+  /// and their value.
+  let nodeGeneration: UnsafeMutablePointer<UInt32>
+  let nodeValue: UnsafeMutablePointer<Bool>
+  private let nodeCapacity: Int
   fileprivate(set) var survivorCount = 0
   private let longCapacity: Int
   private let literalCapacity: Int
@@ -472,6 +525,10 @@ public final class PrefilterScratch {
     longCapacity = max(prefilter.longLiterals.count, 1)
     longChecked = .allocate(capacity: longCapacity)
     longFound = .allocate(capacity: longCapacity)
+    nodeCapacity = max(prefilter.nodes.count, 1)
+    nodeGeneration = .allocate(capacity: nodeCapacity)
+    nodeValue = .allocate(capacity: nodeCapacity)
+    nodeValue.initialize(repeating: false, count: nodeCapacity)
     clear()
     satisfied.initialize(repeating: 0, count: patternCapacity)
     survivorBuffer.initialize(repeating: 0, count: patternCapacity)
@@ -487,6 +544,8 @@ public final class PrefilterScratch {
     firstEnd.deallocate()
     longChecked.deallocate()
     longFound.deallocate()
+    nodeGeneration.deallocate()
+    nodeValue.deallocate()
   }
 
   private func clear() {
@@ -496,6 +555,7 @@ public final class PrefilterScratch {
     patternGeneration.initialize(repeating: 0, count: patternCapacity)
     longChecked.initialize(repeating: 0, count: longCapacity)
     longFound.initialize(repeating: 0, count: longCapacity)
+    nodeGeneration.initialize(repeating: 0, count: nodeCapacity)
   }
 
   fileprivate func nextGeneration() {
