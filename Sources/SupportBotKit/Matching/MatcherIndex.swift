@@ -68,7 +68,7 @@ final class MatcherIndex: Sendable {
     }
     var split: [Unit] = []
     for (k, part) in parts.enumerated() {
-      guard let compiled = try? Pattern(part.source, options: p.compiled.options) else {
+      guard let compiled = try? Pattern(part.source, options: p.compiled.options, jit: false) else {
         return whole
       }
       split.append(
