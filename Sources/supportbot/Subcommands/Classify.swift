@@ -15,7 +15,7 @@ struct Classify: ParsableCommand {
 
   func run() throws {
     let loaded = try bot.loadBot()
-    let engine = Engine(bot: loaded)
+    let engine = Engine(bot: loaded, buildInBackground: true)
     if text == "-" {
       // Batch mode: one line in, one `intent<TAB>text` line out (fallback for no intent).
       while let line = readLine() {

@@ -23,7 +23,7 @@ struct Explain: ParsableCommand {
 
   func run() throws {
     let loaded = try bot.loadBot()
-    let engine = Engine(bot: loaded)
+    let engine = Engine(bot: loaded, buildInBackground: true)
     var expected: Set<String> = []
     if let state {
       let parts = state.split(separator: ".", maxSplits: 1).map(String.init)
