@@ -404,16 +404,26 @@ private struct Run {
     let key = "\(flow.id).\(state.id)"
     guard !offered.contains(key) else { return nil }
     offered.insert(key)
-    let cls = engine.matcher.classify(
-      normalized: text, expected: engine.expectedIntents(flow, state))
+    let expected = engine.expectedIntents(flow, state)
+    var cls = engine.matcher.classify(normalized: text, expected: expected, ranking: .winner)
     let before = s.slots
     fillSlots(state, cls: cls, text: cls.normalized)
     let filled = Set(s.slots.keys.filter { s.slots[$0] != before[$0] })
     // The best expected contextual answer whose words have not answered anything yet.
-    let best = cls.candidates.first { c in
+    let used = usedSpans
+    let bot = self.bot
+    let qualifies = { (c: Candidate) -> Bool in
       c.excludedBy == nil && c.expected && bot.responses[c.intent] == nil
         && bot.intent(c.intent)?.contextual == true
-        && !usedSpans.contains(where: { $0.overlaps(c.best.span) })
+        && !used.contains(where: { $0.overlaps(c.best.span) })
+    }
+    var best = cls.candidates.first(where: qualifies)
+    // The winner-only ranking holds every class down to the winner's, so a candidate found
+    // there is the first of the full ranking too. When none is, one can only be further down
+    // if the winner was expected (expected intents rank first): rank everything then.
+    if best == nil && !cls.isComplete && cls.winner?.expected == true {
+      cls = engine.matcher.classify(normalized: text, expected: expected)
+      best = cls.candidates.first(where: qualifies)
     }
     let answer = best?.intent
     for t in state.transitions {
