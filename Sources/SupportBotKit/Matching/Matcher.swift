@@ -97,6 +97,9 @@ public final class Matcher {
   private var index: MatcherIndex?
   /// The background build to adopt the index from once it is ready.
   private let pending: MatcherIndexBuild?
+  /// The index built in the initialiser, if it was: with `pending`, what ``copy()`` shares.
+  /// Both are constants, so another thread may copy a matcher that is in use.
+  private let initialIndex: MatcherIndex?
   private var prefilterScratch: PrefilterScratch?
   private let normalizerScratch = NormalizerScratch()
   /// Group ranges of the current intent's best hit (see `saveGroups`).
@@ -148,6 +151,7 @@ public final class Matcher {
   private init(bot: Bot, limits: MatchLimits, index: MatcherIndex?, pending: MatcherIndexBuild?) {
     self.bot = bot
     self.index = index
+    self.initialIndex = index
     self.pending = index == nil ? pending : nil
     self.prefilterScratch = index.map { PrefilterScratch(for: $0.prefilter) }
     var patternBase: [Int] = []
@@ -172,9 +176,10 @@ public final class Matcher {
   }
 
   /// Another matcher for the same bot and limits, with scratch space of its own (for another
-  /// thread), sharing this one's prefilter or its build in progress.
+  /// thread), sharing this one's prefilter or its build in progress. Reads only constants, so
+  /// it may be called on another thread while this matcher is in use.
   public func copy() -> Matcher {
-    Matcher(bot: bot, limits: scratch.limits, index: currentIndex(), pending: pending)
+    Matcher(bot: bot, limits: scratch.limits, index: initialIndex, pending: pending)
   }
 
   /// Waits until the prefilter built in the background is in use (at once when it was built
