@@ -142,7 +142,8 @@ struct Bench: ParsableCommand {
   ) -> ClassifyRounds {
     var out = ClassifyRounds()
     var sink = 0
-    for t in texts.prefix(2000) { sink &+= matcher.classify(t, ranking: ranking).candidates.count }  // warm-up
+    // Warm-up.
+    for t in texts.prefix(2000) { sink &+= matcher.classify(t, ranking: ranking).candidates.count }
     let perPass = texts.count
     let passes = max(1, (perRound + perPass - 1) / perPass)
     var latencies = [Double](repeating: 0, count: texts.count)
