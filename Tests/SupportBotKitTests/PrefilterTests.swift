@@ -323,6 +323,35 @@ import Testing
     return nil
   }
 
+  /// Winner-only ranking stops after the best rank class with a live match, says so, and
+  /// does not claim a runner-up it never looked for.
+  @Test func winnerOnlyRankingStopsAtTheBestRankClass() throws {
+    let bot = try load(
+      """
+      intents:
+        - id: close_account
+          priority: 10
+          patterns: ['\\bclose (?:my )?account\\b']
+        - id: account_talk
+          patterns: ['\\baccount\\b']
+        - id: polite
+          patterns: ['\\bplease\\b']
+      """)
+    let m = Matcher(bot: bot)
+    let full = m.classify("please close my account")
+    let w = m.classify("please close my account", ranking: .winner)
+    #expect(full.isComplete && !w.isComplete)
+    #expect(w.intent == "close_account" && full.intent == "close_account")
+    #expect(full.candidates.map(\.intent) == ["close_account", "account_talk", "polite"])
+    #expect(w.candidates.map(\.intent) == ["close_account"])
+    #expect(full.reason.contains("higher priority"))
+    #expect(w.reason.contains("lower ranks not tried"))
+    // Nothing matches in the top class: the next one is tried, then the ranking is complete.
+    let down = m.classify("account please", ranking: .winner)
+    #expect(down.intent == "account_talk" && down.isComplete)
+    #expect(Self.difference(down, m.classify("account please")) == nil)
+  }
+
   /// A matcher whose prefilter is built on another thread answers the same before, while
   /// and after the build; its copies share the build.
   @Test func prefilterBuiltInTheBackgroundChangesNoAnswer() throws {

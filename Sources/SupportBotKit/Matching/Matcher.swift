@@ -59,7 +59,11 @@ public struct Classification: Sendable {
 
   /// Why the winner beat the runner-up (or why nothing matched). Worked out when asked.
   public var reason: String {
-    Matcher.reason(candidates.prefix { $0.excludedBy == nil })
+    let live = candidates.prefix { $0.excludedBy == nil }
+    if !isComplete && live.count == 1, let w = live.first {
+      return "\(w.intent) is the only intent of its rank that matched (lower ranks not tried)"
+    }
+    return Matcher.reason(live)
   }
 
   public var intent: String? { winner?.intent }
