@@ -78,28 +78,7 @@ public struct Prefilter: Sendable {
     var always: [Int32] = []
     var counts: [Int32] = []
     var clauseNumber: Int32 = 0
-    for (p, cs) in cnf.enumerated() {
-      if cs.isEmpty { always.append(Int32(p)) }
-      counts.append(Int32(cs.count))
-      for clause in cs {
-        for lit in clause {
-          let id: Int32
-          if let known = literalIds[lit] {
-            id = known
-          } else {
-            id = Int32(literals.count)
-            literalIds[lit] = id
-            literals.append(lit)
-            users.append([])
-          }
-          users[Int(id)].append((Int32(p), clauseNumber))
-        }
-        clauseNumber += 1
-      }
-    }
-    totalClauses = Int(clauseNumber)
-    // Literals of the full requirements that the clauses did not already mention are scanned
-    // for too (a trimmed or dropped literal still decides the exact check).
+    /// The id of a literal to scan for, new or known.
     func literalId(_ bytes: [UInt8]) -> Int32 {
       if let id = literalIds[bytes] { return id }
       let id = Int32(literals.count)
@@ -108,6 +87,19 @@ public struct Prefilter: Sendable {
       users.append([])
       return id
     }
+    for (p, cs) in cnf.enumerated() {
+      if cs.isEmpty { always.append(Int32(p)) }
+      counts.append(Int32(cs.count))
+      for clause in cs {
+        for lit in clause {
+          users[Int(literalId(lit))].append((Int32(p), clauseNumber))
+        }
+        clauseNumber += 1
+      }
+    }
+    totalClauses = Int(clauseNumber)
+    // Literals of the full requirements that the clauses did not already mention are scanned
+    // for too (a trimmed or dropped literal still decides the exact check).
     var nodes: [Node] = []
     var children: [Int32] = []
     var longLiterals: [[UInt8]] = []
@@ -130,10 +122,8 @@ public struct Prefilter: Sendable {
       case .literal(let bytes):
         var long: Int32 = -1
         if bytes.count > Self.keyLength {
-          if let id = longIds[bytes] {
-            long = id
-          } else {
-            long = Int32(longLiterals.count)
+          long = longIds[bytes] ?? Int32(longLiterals.count)
+          if long == longLiterals.count {
             longIds[bytes] = long
             longLiterals.append(bytes)
           }
