@@ -340,14 +340,7 @@ final class ServeProcess: @unchecked Sendable {
 
   func closeInput() { try? input.fileHandleForWriting.close() }
 
-  func waitForExit(timeout: Double = 30) -> Int32? {
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning {
-      if Date() > deadline { return nil }
-      usleep(10_000)
-    }
-    return process.terminationStatus
-  }
+  func waitForExit(timeout: Double = 30) -> Int32? { process.waitForExit(timeout: timeout) }
 
   deinit {
     if process.isRunning { kill(process.processIdentifier, SIGKILL) }

@@ -139,16 +139,22 @@ final class LiveProcess: @unchecked Sendable {
   }
 
   /// Waits for the process to exit (up to `timeout` seconds) and returns its status.
-  func wait(timeout: Double = 10) -> Int32? {
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning {
-      if Date() > deadline { return nil }
-      usleep(10_000)
-    }
-    return process.terminationStatus
-  }
+  func wait(timeout: Double = 10) -> Int32? { process.waitForExit(timeout: timeout) }
 
   deinit {
     if process.isRunning { process.terminate() }
+  }
+}
+
+extension Process {
+  /// Waits up to `timeout` seconds for the process to exit; its status, or nil if it is still
+  /// running.
+  func waitForExit(timeout: Double) -> Int32? {
+    let deadline = Date().addingTimeInterval(timeout)
+    while isRunning {
+      if Date() > deadline { return nil }
+      usleep(10_000)
+    }
+    return terminationStatus
   }
 }
