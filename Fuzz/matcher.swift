@@ -1,11 +1,13 @@
 // Fuzz target `matcher`: any text through the redactor, normaliser, matcher and dialogue
 // engine of the shipped bot, idle and inside every flow's first question.
 // Invariants: classification is deterministic; spans lie inside the normalised text; the
-// normaliser without substitutions is idempotent.
+// normaliser without substitutions is idempotent; the prefiltered matcher ranks exactly as the
+// naive loop does; the winner-only ranking picks the same winner with the same hits.
 import Foundation
 import SupportBotKit
 
 nonisolated(unsafe) private var engine: Engine?
+nonisolated(unsafe) private var naive: Matcher?
 nonisolated(unsafe) private var starts: [SessionState] = []
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -13,6 +15,7 @@ public func fuzzMatcher(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   if engine == nil {
     let bot = loadShippedBot()
     engine = Engine(bot: bot)
+    naive = Matcher(bot: bot, prefilter: false)
     starts =
       [SessionState()]
       + bot.flows.map { SessionState(flow: $0.id, state: $0.start) }
@@ -30,6 +33,18 @@ public func fuzzMatcher(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   let b = engine.matcher.classify(text)
   if a.intent != b.intent || a.candidates.map(\.intent) != b.candidates.map(\.intent) {
     fuzzFailure("two classifications of one text differ")
+  }
+  if let naive {
+    let n = naive.classify(text)
+    if a.intent != n.intent || a.candidates.map(\.intent) != n.candidates.map(\.intent)
+      || a.winner?.hits != n.winner?.hits || a.entities != n.entities
+    {
+      fuzzFailure("prefilter and naive loop differ on \(text.debugDescription)")
+    }
+  }
+  let w = engine.matcher.classify(text, ranking: .winner)
+  if w.intent != a.intent || w.winner?.hits != a.winner?.hits || w.entities != a.entities {
+    fuzzFailure("winner-only ranking differs on \(text.debugDescription)")
   }
   let length = a.normalized.utf8.count
   for c in a.candidates {
