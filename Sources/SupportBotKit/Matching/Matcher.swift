@@ -116,8 +116,6 @@ public final class Matcher {
   /// in the scratch); -1 for a whole pattern run without the index.
   private var winningUnit = -1
   private var lastRunUnit = -1
-  /// PCRE2 matches run so far (patterns or branches), for benchmarks.
-  public private(set) var pcre2Runs = 0
   /// Per intent: set to `intentGeneration` once listed for the current message.
   private var intentSeen: [UInt32]
   private var intentGeneration: UInt32 = 0
@@ -408,7 +406,6 @@ public final class Matcher {
       guard let index, let pfs else {
         winningUnit = -1
         lastRunUnit = -1
-        pcre2Runs &+= 1
         return try p.compiled.firstMatch(in: buf, from: 0, scratch: scratch)
       }
       let first = index.unitStart[number]
@@ -418,7 +415,6 @@ public final class Matcher {
         if from > buf.count { return nil }
         winningUnit = first
         lastRunUnit = first
-        pcre2Runs &+= 1
         return try p.compiled.firstMatch(in: buf, from: from, scratch: scratch)
       }
       var best: Range<Int>? = nil
@@ -428,7 +424,6 @@ public final class Matcher {
         if from > buf.count { continue }
         guard let branch = index.branches[u] else { continue }
         lastRunUnit = u
-        pcre2Runs &+= 1
         guard let r = try branch.firstMatch(in: buf, from: from, scratch: scratch) else {
           continue
         }
