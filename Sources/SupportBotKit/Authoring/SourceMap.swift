@@ -36,7 +36,7 @@ final class SourceMap {
       ?? FileManager.default.contents(atPath: file).flatMap {
         String(validating: $0, as: UTF8.self)
       }
-    if let text, let root = try? Yams.compose(yaml: text) {
+    if let text, let root = try? Yams.compose(yaml: text, .basic) {
       var e = Entry(source: YAMLSource(path: file, text: text))
       Self.index(root, into: &e)
       loaded = e

@@ -33,7 +33,7 @@ struct YAMLSource {
   /// Parses the file, reporting YAML syntax errors at their position.
   mutating func compose() -> Node? {
     do {
-      return try Yams.compose(yaml: text)
+      return try Yams.compose(yaml: text, .basic)
     } catch let error as YamlError {
       switch error {
       case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
