@@ -112,6 +112,8 @@ public final class Matcher {
   /// exclusions `exclusionBase[i] ..< patternBase[i + 1]`.
   private let patternBase: [Int]
   private let exclusionBase: [Int]
+  /// Every pattern and exclusion, compiled, by pattern number.
+  private let compiled: [Pattern]
   /// The unit whose match `run` returned last, and the unit PCRE2 ran last (whose groups are
   /// in the scratch); -1 for a whole pattern run without the index.
   private var winningUnit = -1
@@ -169,6 +171,9 @@ public final class Matcher {
     }
     patternBase.append(number)
     self.patternBase = patternBase
+    self.compiled = bot.intents.flatMap {
+      $0.patterns.map(\.compiled) + $0.exclusions.map(\.compiled)
+    }
     self.exclusionBase = exclusionBase
     self.scratch = MatchScratch(limits: limits, groups: groups)
     self.intentSeen = [UInt32](repeating: 0, count: max(bot.intents.count, 1))
@@ -315,38 +320,44 @@ public final class Matcher {
     _ pfs: PrefilterScratch?, _ live: inout [Candidate], _ vetoed: inout [Candidate],
     _ limitErrors: inout [String]
   ) {
-    let intent = bot.intents[i]
+    // Patterns are read by number from `compiled`; the intent and its patterns are copied
+    // only for what matched.
     var hits: [PatternHit] = []
     var number = patternBase[i]
+    let patternEnd = exclusionBase[i]
     var bestIndex = -1
-    for k in intent.patterns.indices {
+    var bestPattern: Pattern? = nil
+    while number < patternEnd {
       defer { number += 1 }
       if let pfs, !mayRun(number, pfs) { continue }
-      let p = intent.patterns[k]
-      if let span = run(p, number, buf, pfs, &limitErrors, intent: intent.id) {
-        hits.append(hit(k, p, span, buf))
+      let compiled = self.compiled[number]
+      if let span = run(compiled, number, buf, pfs, &limitErrors, intent: i) {
+        let k = number - patternBase[i]
+        hits.append(hit(k, bot.intents[i].patterns[k], span, buf))
         // The best hit is the longest, the first on ties; keep its groups while they are in
         // the scratch, so captures need no second match.
         if bestIndex < 0 || span.count > hits[bestIndex].span.count {
           bestIndex = hits.count - 1
-          saveGroups(p.compiled, buf)
+          bestPattern = compiled
+          saveGroups(compiled, buf)
         }
       }
     }
-    guard bestIndex >= 0 else { return }
+    guard bestIndex >= 0, let bestPattern else { return }
     let best = hits[bestIndex]
     var veto: PatternHit? = nil
-    number = exclusionBase[i]
-    for k in intent.exclusions.indices {
+    number = patternEnd
+    while number < patternBase[i + 1] {
       defer { number += 1 }
       if let pfs, !mayRun(number, pfs) { continue }
-      let p = intent.exclusions[k]
-      if let span = run(p, number, buf, pfs, &limitErrors, intent: intent.id) {
-        veto = hit(k, p, span, buf)
+      if let span = run(compiled[number], number, buf, pfs, &limitErrors, intent: i) {
+        let k = number - patternEnd
+        veto = hit(k, bot.intents[i].exclusions[k], span, buf)
         break
       }
     }
-    let captures = veto == nil ? savedCaptures(intent.patterns[best.index].compiled, buf) : [:]
+    let captures = veto == nil ? savedCaptures(bestPattern, buf) : [:]
+    let intent = bot.intents[i]
     let c = Candidate(
       intent: intent.id, priority: intent.priority, expected: isExpected, order: intent.order,
       best: best, hits: hits, excludedBy: veto, captures: captures)
@@ -399,14 +410,14 @@ public final class Matcher {
   /// through. A split pattern's match is its branches' match that starts first, the earliest
   /// branch on ties — what PCRE2 finds for the whole alternation.
   private func run(
-    _ p: IntentPattern, _ number: Int, _ buf: UnsafeBufferPointer<UInt8>,
-    _ pfs: PrefilterScratch?, _ errors: inout [String], intent: String
+    _ p: Pattern, _ number: Int, _ buf: UnsafeBufferPointer<UInt8>,
+    _ pfs: PrefilterScratch?, _ errors: inout [String], intent i: Int
   ) -> Range<Int>? {
     do {
       guard let index, let pfs else {
         winningUnit = -1
         lastRunUnit = -1
-        return try p.compiled.firstMatch(in: buf, from: 0, scratch: scratch)
+        return try p.firstMatch(in: buf, from: 0, scratch: scratch)
       }
       let first = index.unitStart[number]
       guard let _ = index.branches[first] else {
@@ -415,7 +426,7 @@ public final class Matcher {
         if from > buf.count { return nil }
         winningUnit = first
         lastRunUnit = first
-        return try p.compiled.firstMatch(in: buf, from: from, scratch: scratch)
+        return try p.firstMatch(in: buf, from: from, scratch: scratch)
       }
       var best: Range<Int>? = nil
       for u in first..<index.unitStart[number + 1] {
@@ -435,7 +446,13 @@ public final class Matcher {
       }
       return best
     } catch {
-      errors.append("\(p.location): \(intent): \(error.kind.rawValue) reached; treated as no match")
+      let intent = bot.intents[i]
+      let location =
+        number < exclusionBase[i]
+        ? intent.patterns[number - patternBase[i]].location
+        : intent.exclusions[number - exclusionBase[i]].location
+      errors.append(
+        "\(location): \(intent.id): \(error.kind.rawValue) reached; treated as no match")
       return nil
     }
   }

@@ -7,8 +7,9 @@
 /// Skipping a pattern is only ever done when it provably cannot match, so results equal the
 /// naive loop's.
 ///
-/// Immutable and shareable; the per-message bookkeeping lives in a ``PrefilterScratch``.
-public struct Prefilter: Sendable {
+/// Immutable and shareable; the per-message bookkeeping lives in a ``PrefilterScratch``. A
+/// class, so the hot path passes one reference instead of copying two dozen arrays.
+public final class Prefilter: Sendable {
   /// One node of a flattened requirement.
   struct Node: Sendable {
     enum Kind: UInt8, Sendable { case literal, all, oneOf }
@@ -33,12 +34,22 @@ public struct Prefilter: Sendable {
   let alwaysRun: [Int32]
   /// Clauses per pattern.
   let clauseCount: [Int32]
-  /// For each literal id, the (pattern, clause) pairs it satisfies:
-  /// `literalPattern[literalStart[l] ..< literalStart[l + 1]]` and likewise `literalClause`,
-  /// clauses numbered across all patterns.
-  let literalStart: [Int32]
-  let literalPattern: [Int32]
-  let literalClause: [Int32]
+  /// Where each literal id's users are, in one record so that a literal found costs one
+  /// cache line: `uses[l.usesStart ..< l.usesEnd]` are the (pattern, clause) pairs it
+  /// satisfies (clauses numbered across all patterns), and `directNodes[l.directStart ..<
+  /// l.directEnd]` the direct nodes it makes true.
+  struct LiteralUsers: Sendable {
+    var usesStart: Int32
+    var usesEnd: Int32
+    var directStart: Int32
+    var directEnd: Int32
+  }
+  struct Use: Sendable {
+    var pattern: Int32
+    var clause: Int32
+  }
+  let literalUsers: [LiteralUsers]
+  let uses: [Use]
   let totalClauses: Int
   /// The full requirements, flattened: checked once a pattern's clauses all hold, since the
   /// clauses may be weaker. Root node per pattern (-1: nothing beyond the clauses).
@@ -46,9 +57,8 @@ public struct Prefilter: Sendable {
   let nodes: [Node]
   let children: [Int32]
   /// ORs of short literals only, which the scan itself marks true (in `nodeGeneration`) when
-  /// one of their literals occurs: `directNodes[directStart[l] ..< directStart[l + 1]]` for
-  /// literal id `l`. `isDirect[n]` says whether node `n` is one.
-  let directStart: [Int32]
+  /// one of their literals occurs (see ``LiteralUsers``). `isDirect[n]` says whether node `n`
+  /// is one.
   let directNodes: [Int32]
   let isDirect: [Bool]
   /// Literals of the full requirements longer than ``keyLength``: the automaton finds their
@@ -60,7 +70,7 @@ public struct Prefilter: Sendable {
   let leadingIds: [Int32]
 
   /// Builds the prefilter for patterns given as (source, uses extended syntax).
-  public init(patterns: [(source: String, extended: Bool)]) {
+  public convenience init(patterns: [(source: String, extended: Bool)]) {
     let reqs = patterns.map { LiteralExtractor.requirement(for: $0.source, extended: $0.extended) }
     self.init(requirements: reqs)
   }
@@ -183,27 +193,22 @@ public struct Prefilter: Sendable {
     automaton = AhoCorasick(literals: literals)
     alwaysRun = always
     clauseCount = counts
-    var start: [Int32] = [0]
-    var pats: [Int32] = []
-    var cls: [Int32] = []
-    for u in users {
-      for (p, c) in u {
-        pats.append(p)
-        cls.append(c)
-      }
-      start.append(Int32(pats.count))
-    }
-    literalStart = start
-    var dStart: [Int32] = [0]
+    var records: [LiteralUsers] = []
+    var flatUses: [Use] = []
     var dNodes: [Int32] = []
     for l in 0..<literals.count {
+      let usesStart = Int32(flatUses.count)
+      flatUses.append(contentsOf: users[l].map { Use(pattern: $0.0, clause: $0.1) })
+      let directStart = Int32(dNodes.count)
       dNodes.append(contentsOf: directUsers[l] ?? [])
-      dStart.append(Int32(dNodes.count))
+      records.append(
+        LiteralUsers(
+          usesStart: usesStart, usesEnd: Int32(flatUses.count), directStart: directStart,
+          directEnd: Int32(dNodes.count)))
     }
-    directStart = dStart
+    literalUsers = records
+    uses = flatUses
     directNodes = dNodes
-    literalPattern = pats
-    literalClause = cls
   }
 
   /// How many patterns always run (no literal could be extracted).
@@ -323,45 +328,43 @@ public struct Prefilter: Sendable {
   public func run(_ text: UnsafeBufferPointer<UInt8>, _ scratch: PrefilterScratch) {
     scratch.nextGeneration()
     let gen = scratch.generation
-    let litGen = scratch.literalGeneration
+    let seen = scratch.literalSeen
     let clauseGen = scratch.clauseGeneration
     let countGen = scratch.countGeneration
     let counts = scratch.satisfied
     let patGen = scratch.patternGeneration
     let survivors = scratch.survivorBuffer
-    let firstEnd = scratch.firstEnd
     let nodeGen = scratch.nodeGeneration
     var count = 0
     var special = false
     let specialLow = Int32(specialLiterals.lowerBound)
-    directStart.withUnsafeBufferPointer { dStart in
-      directNodes.withUnsafeBufferPointer { dNodes in
-        literalStart.withUnsafeBufferPointer { starts in
-          literalPattern.withUnsafeBufferPointer { pats in
-            literalClause.withUnsafeBufferPointer { cls in
-              clauseCount.withUnsafeBufferPointer { needed in
-                automaton.scan(text) { id, end in
-                  if litGen[id] == gen { return }
-                  litGen[id] = gen
-                  firstEnd[id] = Int32(end)
-                  for j in Int(dStart[id])..<Int(dStart[id + 1]) { nodeGen[Int(dNodes[j])] = gen }
-                  if Int32(id) >= specialLow { special = true }
-                  for j in Int(starts[id])..<Int(starts[id + 1]) {
-                    let c = Int(cls[j])
-                    if clauseGen[c] == gen { continue }
-                    clauseGen[c] = gen
-                    let p = Int(pats[j])
-                    if countGen[p] != gen {
-                      countGen[p] = gen
-                      counts[p] = 0
-                    }
-                    counts[p] += 1
-                    if counts[p] == needed[p] {
-                      // Every clause holds: a candidate, checked exactly once the scan is done.
-                      survivors[count] = Int32(p)
-                      count += 1
-                    }
-                  }
+    directNodes.withUnsafeBufferPointer { dNodes in
+      literalUsers.withUnsafeBufferPointer { lits in
+        uses.withUnsafeBufferPointer { uses in
+          clauseCount.withUnsafeBufferPointer { needed in
+            automaton.scan(text) { id, end in
+              if seen[id].generation == gen { return }
+              seen[id] = PrefilterScratch.Seen(generation: gen, firstEnd: Int32(end))
+              let users = lits[id]
+              for j in Int(users.directStart)..<Int(users.directEnd) {
+                nodeGen[Int(dNodes[j])] = gen
+              }
+              if Int32(id) >= specialLow { special = true }
+              for j in Int(users.usesStart)..<Int(users.usesEnd) {
+                let use = uses[j]
+                let c = Int(use.clause)
+                if clauseGen[c] == gen { continue }
+                clauseGen[c] = gen
+                let p = Int(use.pattern)
+                if countGen[p] != gen {
+                  countGen[p] = gen
+                  counts[p] = 0
+                }
+                counts[p] += 1
+                if counts[p] == needed[p] {
+                  // Every clause holds: a candidate, checked exactly once the scan is done.
+                  survivors[count] = Int32(p)
+                  count += 1
                 }
               }
             }
@@ -419,8 +422,9 @@ public struct Prefilter: Sendable {
     var best = Int.max
     for j in lo..<hi {
       let id = Int(leadingIds[j])
-      if scratch.literalGeneration[id] == scratch.generation {
-        best = min(best, Int(scratch.firstEnd[id]) - automaton.literals[id].count)
+      let seen = scratch.literalSeen[id]
+      if seen.generation == scratch.generation {
+        best = min(best, Int(seen.firstEnd) - automaton.literals[id].count)
       }
     }
     return best
@@ -433,7 +437,7 @@ public struct Prefilter: Sendable {
     let gen = scratch.generation
     switch node.kind {
     case .literal:
-      guard scratch.literalGeneration[Int(node.a)] == gen else { return false }
+      guard scratch.literalSeen[Int(node.a)].generation == gen else { return false }
       let long = Int(node.b)
       if long < 0 { return true }
       if scratch.longChecked[long] != gen {
@@ -475,15 +479,19 @@ public struct Prefilter: Sendable {
 /// The prefilter's per-message bookkeeping, reused across messages (one per thread).
 /// Generation counters mean nothing is cleared between messages.
 public final class PrefilterScratch {
+  /// Whether a literal occurs in the current message (`generation` is the scratch's) and
+  /// the end offset of its first occurrence.
+  struct Seen {
+    var generation: UInt32
+    var firstEnd: Int32
+  }
   fileprivate(set) var generation: UInt32 = 0
-  let literalGeneration: UnsafeMutablePointer<UInt32>
+  let literalSeen: UnsafeMutablePointer<Seen>
   let clauseGeneration: UnsafeMutablePointer<UInt32>
   let countGeneration: UnsafeMutablePointer<UInt32>
   let satisfied: UnsafeMutablePointer<Int32>
   let patternGeneration: UnsafeMutablePointer<UInt32>
   let survivorBuffer: UnsafeMutablePointer<Int32>
-  /// End offset of each literal's first occurrence in the current message.
-  let firstEnd: UnsafeMutablePointer<Int32>
   /// The message contains a character that matches `k` or `s` caselessly: positions of ASCII
   /// literals say nothing then.
   fileprivate(set) var sawSpecial = false
@@ -504,14 +512,12 @@ public final class PrefilterScratch {
     literalCapacity = max(prefilter.automaton.literals.count, 1)
     clauseCapacity = max(prefilter.totalClauses, 1)
     patternCapacity = max(prefilter.patternCount, 1)
-    literalGeneration = .allocate(capacity: literalCapacity)
+    literalSeen = .allocate(capacity: literalCapacity)
     clauseGeneration = .allocate(capacity: clauseCapacity)
     countGeneration = .allocate(capacity: patternCapacity)
     satisfied = .allocate(capacity: patternCapacity)
     patternGeneration = .allocate(capacity: patternCapacity)
     survivorBuffer = .allocate(capacity: patternCapacity)
-    firstEnd = .allocate(capacity: literalCapacity)
-    firstEnd.initialize(repeating: 0, count: literalCapacity)
     longCapacity = max(prefilter.longLiterals.count, 1)
     longChecked = .allocate(capacity: longCapacity)
     longFound = .allocate(capacity: longCapacity)
@@ -525,13 +531,12 @@ public final class PrefilterScratch {
   }
 
   deinit {
-    literalGeneration.deallocate()
+    literalSeen.deallocate()
     clauseGeneration.deallocate()
     countGeneration.deallocate()
     satisfied.deallocate()
     patternGeneration.deallocate()
     survivorBuffer.deallocate()
-    firstEnd.deallocate()
     longChecked.deallocate()
     longFound.deallocate()
     nodeGeneration.deallocate()
@@ -539,7 +544,7 @@ public final class PrefilterScratch {
   }
 
   private func clear() {
-    literalGeneration.initialize(repeating: 0, count: literalCapacity)
+    literalSeen.initialize(repeating: Seen(generation: 0, firstEnd: 0), count: literalCapacity)
     clauseGeneration.initialize(repeating: 0, count: clauseCapacity)
     countGeneration.initialize(repeating: 0, count: patternCapacity)
     patternGeneration.initialize(repeating: 0, count: patternCapacity)
