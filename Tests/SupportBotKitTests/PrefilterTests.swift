@@ -77,6 +77,47 @@ import Testing
     }
   }
 
+  /// Past 65,536 states the automaton switches from 16-bit to 32-bit transitions; both must
+  /// report every occurrence (literal and end offset) that a brute-force search finds.
+  @Test(arguments: [300, 4_000])
+  func ahoCorasickReportsEveryOccurrenceAtBothTableWidths(literalCount: Int) {
+    var g = SplitMix64(seed: UInt64(literalCount))
+    let alphabet = Array("abcdefghij kAB".utf8)
+    func word(_ n: Int) -> [UInt8] {
+      (0..<n).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &g)] }
+    }
+    // Long literals sharing few prefixes: roughly 25 states each.
+    let literals = (0..<literalCount).map { i in
+      i % 10 == 0
+        ? word(Int.random(in: 1...3, using: &g)) : word(Int.random(in: 20...30, using: &g))
+    }.map { $0.map(AhoCorasick.fold) }
+    let ac = AhoCorasick(literals: literals)
+    #expect(literalCount < 1_000 ? ac.stateCount < 0x1_0000 : ac.stateCount > 0x1_0000)
+    for round in 0..<30 {
+      // Texts built from pieces of literals, so long literals do occur.
+      var text: [UInt8] = []
+      while text.count < 200 {
+        let lit = literals[Int.random(in: 0..<literals.count, using: &g)]
+        text += round % 2 == 0 ? lit : Array(lit.prefix(Int.random(in: 0...lit.count, using: &g)))
+        text += word(Int.random(in: 0...3, using: &g))
+      }
+      var found = Set<[Int]>()
+      text.withUnsafeBufferPointer { buf in ac.scan(buf) { id, end in found.insert([id, end]) } }
+      let folded = text.map(AhoCorasick.fold)
+      var expected = Set<[Int]>()
+      for (id, lit) in literals.enumerated() where lit.count <= folded.count {
+        for start in 0...(folded.count - lit.count)
+        where folded[start..<start + lit.count].elementsEqual(lit) {
+          expected.insert([id, start + lit.count])
+        }
+      }
+      #expect(found == expected)
+      if round % 2 == 0 {
+        #expect(expected.contains { literals[$0[0]].count >= 20 }, "a long literal occurs")
+      }
+    }
+  }
+
   static func contains(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
     guard needle.count <= hay.count else { return false }
     for i in 0...(hay.count - needle.count) where Array(hay[i..<i + needle.count]) == needle {

@@ -3,17 +3,21 @@
 ///
 /// Built as a full DFA over a reduced alphabet (bytes that occur in no literal share one
 /// class; `A`–`Z` share their lower-case letter's class), so the scan is one table look-up per
-/// byte. Transitions are 16-bit when the automaton is small enough (it stays in cache), with
-/// the top bit marking states where a literal ends. Literals are compared case-insensitively
+/// byte. Transitions are 16-bit up to 65,536 states (the shipped bot's automaton has about
+/// 62,000, so its table is 5 MB instead of 10 and more of it stays in cache); a bit set of one
+/// bit per state says where literals end. States keep the order literals were added in, so the
+/// states along one literal are adjacent in the table. Literals are compared case-insensitively
 /// for ASCII letters only.
 public struct AhoCorasick: Sendable {
   /// Byte → alphabet class.
   private let classes: [UInt8]
   private let classCount: Int
-  /// `delta[state * classCount + class]` → next state, top bit set when literals end there.
-  /// One of the two is used: 16-bit entries when there are fewer than 32,768 states.
+  /// `delta[state * classCount + class]` → next state. One of the two is used: 16-bit entries
+  /// when there are at most 65,536 states.
   private let delta16: [UInt16]
   private let delta32: [UInt32]
+  /// One bit per state: whether any literal ends there.
+  private let reports: [UInt64]
   /// Literals that end at each state (its own and those of its suffixes):
   /// `outputs[outputStart[s] ..< outputStart[s + 1]]`.
   private let outputStart: [Int32]
@@ -93,12 +97,12 @@ public struct AhoCorasick: Sendable {
         }
       }
     }
-    let small = n < 0x8000
-    let flag: UInt32 = small ? 0x8000 : 0x8000_0000
-    let hasOutput = out.map { !$0.isEmpty }
-    let flagged = delta.map { t in UInt32(t) | (hasOutput[Int(t)] ? flag : 0) }
-    self.delta16 = small ? flagged.map { UInt16($0) } : []
-    self.delta32 = small ? [] : flagged
+    let small = n <= 0x1_0000
+    self.delta16 = small ? delta.map { UInt16(truncatingIfNeeded: $0) } : []
+    self.delta32 = small ? [] : delta.map { UInt32(bitPattern: $0) }
+    var reports = [UInt64](repeating: 0, count: (n + 63) / 64)
+    for (s, o) in out.enumerated() where !o.isEmpty { reports[s >> 6] |= 1 << UInt64(s & 63) }
+    self.reports = reports
     var start: [Int32] = [0]
     var flat: [Int32] = []
     for o in out {
@@ -121,27 +125,28 @@ public struct AhoCorasick: Sendable {
   @inline(__always)
   public func scan(_ text: UnsafeBufferPointer<UInt8>, _ found: (Int, Int) -> Void) {
     if delta32.isEmpty {
-      delta16.withUnsafeBufferPointer { scan(text, $0, flag: 0x8000, found) }
+      delta16.withUnsafeBufferPointer { scan(text, $0, found) }
     } else {
-      delta32.withUnsafeBufferPointer { scan(text, $0, flag: 0x8000_0000, found) }
+      delta32.withUnsafeBufferPointer { scan(text, $0, found) }
     }
   }
 
   @inline(__always)
   private func scan<T: FixedWidthInteger & UnsignedInteger>(
-    _ text: UnsafeBufferPointer<UInt8>, _ d: UnsafeBufferPointer<T>, flag: T,
+    _ text: UnsafeBufferPointer<UInt8>, _ d: UnsafeBufferPointer<T>,
     _ found: (Int, Int) -> Void
   ) {
     classes.withUnsafeBufferPointer { cls in
-      outputStart.withUnsafeBufferPointer { os in
-        outputs.withUnsafeBufferPointer { outs in
-          let k = classCount
-          var s = 0
-          for i in 0..<text.count {
-            let t = d[s &* k &+ Int(cls[Int(text[i])])]
-            s = Int(t & ~flag)
-            if t & flag != 0 {
-              for j in Int(os[s])..<Int(os[s &+ 1]) { found(Int(outs[j]), i &+ 1) }
+      reports.withUnsafeBufferPointer { bits in
+        outputStart.withUnsafeBufferPointer { os in
+          outputs.withUnsafeBufferPointer { outs in
+            let k = classCount
+            var s = 0
+            for i in 0..<text.count {
+              s = Int(d[s &* k &+ Int(cls[Int(text[i])])])
+              if bits[s &>> 6] & (1 &<< UInt64(s & 63)) != 0 {
+                for j in Int(os[s])..<Int(os[s &+ 1]) { found(Int(outs[j]), i &+ 1) }
+              }
             }
           }
         }
