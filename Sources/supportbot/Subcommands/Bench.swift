@@ -504,6 +504,7 @@ struct BenchReport {
   var patterns = 0
   var alwaysRun = 0
   var literals = 0
+  var automatonStates = 0
   var loadMilliseconds = 0.0
   var messageCount = 0
   var meanBytes = 0.0
@@ -541,6 +542,7 @@ struct BenchReport {
     alwaysRun = pf.alwaysRunCount
     units = pf.patternCount
     literals = pf.literalCount
+    automatonStates = pf.automatonStates
     let scratch = PrefilterScratch(for: pf)
     var total = 0
     for t in texts {
@@ -633,7 +635,8 @@ struct BenchReport {
     var lines: [String] = []
     lines.append(
       "bot: \(intents) intents, \(patterns) patterns (\(alwaysRun) always run, "
-        + "\(literals) literals), loaded in \(String(format: "%.1f", loadMilliseconds)) ms")
+        + "\(literals) literals, \(automatonStates) automaton states), loaded in \(String(format: "%.1f", loadMilliseconds)) ms"
+    )
     lines.append(
       "messages: \(messageCount) (mean \(Int(meanBytes)) bytes, longest \(maxBytes)); "
         + String(format: "%.1f", meanPatternsRun) + " of \(units) patterns or branches pass the"
@@ -716,6 +719,7 @@ struct BenchReport {
     var o: [String: Any] = [
       "bot": [
         "intents": intents, "patterns": patterns, "always_run": alwaysRun, "literals": literals,
+        "automaton_states": automatonStates,
         "load_milliseconds": loadMilliseconds,
       ],
       "messages": [
