@@ -39,6 +39,32 @@ import Testing
     #expect(LiteralExtractor.requirement(for: pattern).description == expected)
   }
 
+  /// Clauses that say exactly what the requirement does need no formula check after them;
+  /// any weakening must be reported, or the prefilter would pass patterns it could reject.
+  @Test func clausesAreExactUnlessWeakened() {
+    func lit(_ s: String) -> LiteralRequirement { .literal(Array(s.utf8)) }
+    func exact(_ r: LiteralRequirement) -> Bool { Prefilter.clauseSet(of: r).exact }
+    #expect(exact(.any))
+    #expect(exact(lit("account")))
+    #expect(exact(.all([.oneOf([lit("close"), lit("delete")]), lit("account")])))
+    #expect(exact(.oneOf([.all([lit("a"), lit("b")]), .all([lit("c"), lit("d")])])))
+    // An alternative that needs nothing: the OR needs nothing, exactly.
+    #expect(exact(.oneOf([lit("a"), .any])))
+    #expect(Prefilter.clauseSet(of: .oneOf([lit("a"), .any])).clauses.isEmpty)
+    // Cut to the automaton's key length.
+    let long = String(repeating: "x", count: Prefilter.keyLength + 1)
+    #expect(!exact(lit(long)))
+    #expect(!exact(.all([lit("a"), .oneOf([lit("b"), lit(long)])])))
+    // Too many combinations to multiply out: (a1 AND a2 …) OR (b1 AND b2 …) OR ….
+    let wide = LiteralRequirement.oneOf(
+      (0..<3).map { i in .all((0..<4).map { j in lit("w\(i)\(j)") }) })
+    #expect(!exact(wide))
+    // More clauses than are kept.
+    let many = LiteralRequirement.all((0...Prefilter.maxClauses).map { lit("c\($0)x") })
+    #expect(!exact(many))
+    #expect(Prefilter.clauseSet(of: many).clauses.count == Prefilter.maxClauses)
+  }
+
   @Test func splitsTopLevelBranchesOnlyWhenSafe() {
     #expect(LiteralExtractor.topLevelBranches(of: "ab|c(d|e)|f") == ["ab", "c(d|e)", "f"])
     #expect(LiteralExtractor.topLevelBranches(of: "(a|b)") == nil)

@@ -80,7 +80,8 @@ public final class Prefilter: Sendable {
   public init(requirements reqs: [LiteralRequirement], leading: [[[UInt8]]?] = []) {
     patternCount = reqs.count
     requirements = reqs
-    let cnf = reqs.map(Self.clauses(of:))
+    let clauseSets = reqs.map(Self.clauseSet(of:))
+    let cnf = clauseSets.map(\.clauses)
     clauses = cnf
     var literalIds: [[UInt8]: Int32] = [:]
     var literals: [[UInt8]] = []
@@ -153,12 +154,9 @@ public final class Prefilter: Sendable {
     }
     var roots: [Int32] = []
     for (p, r) in reqs.enumerated() {
-      // When the clauses are exactly the requirement, there is nothing more to check.
-      let exact =
-        cnf[p].count == 1 && r == .or(cnf[p][0].map { .literal($0) })
-        || cnf[p].isEmpty && r == .any
-        || cnf[p].allSatisfy { $0.count == 1 } && r == .and(cnf[p].map { .literal($0[0]) })
-      roots.append(exact ? -1 : flatten(r))
+      // When the clauses say exactly what the requirement does, there is nothing more to
+      // check (for the shipped bot, every pattern but a few).
+      roots.append(clauseSets[p].exact ? -1 : flatten(r))
     }
     self.roots = roots
     self.nodes = nodes
@@ -231,7 +229,15 @@ public final class Prefilter: Sendable {
   /// at least one literal present in the text. Each clause is implied by the requirement, so
   /// dropping clauses (to stay small) keeps the condition necessary. Empty: always true.
   public static func clauses(of r: LiteralRequirement) -> [[[UInt8]]] {
-    var out = cnf(r)
+    clauseSet(of: r).clauses
+  }
+
+  /// The clauses of ``clauses(of:)``, and whether they are exactly the requirement: true
+  /// unless a literal was cut to ``keyLength`` bytes, an OR had too many combinations to
+  /// multiply out, or clauses were dropped beyond ``maxClauses``. (Dropping a literal that
+  /// contains another of its clause, or a clause another implies, loses nothing.)
+  static func clauseSet(of r: LiteralRequirement) -> (clauses: [[[UInt8]]], exact: Bool) {
+    var (out, exact) = cnf(r)
     // Most selective first: long shortest literal, then few literals.
     out.sort { a, b in
       let la = a.map(\.count).min() ?? 0
@@ -240,24 +246,31 @@ public final class Prefilter: Sendable {
       if a.count != b.count { return a.count < b.count }
       return a.lexicographicallyPrecedes(b) { $0.lexicographicallyPrecedes($1) }
     }
-    return Array(out.prefix(maxClauses))
+    if out.count > maxClauses { exact = false }
+    return (Array(out.prefix(maxClauses)), exact)
   }
 
-  private static func cnf(_ r: LiteralRequirement) -> [[[UInt8]]] {
+  private static func cnf(_ r: LiteralRequirement) -> (clauses: [[[UInt8]]], exact: Bool) {
     switch r {
     case .any:
-      return []
+      return ([], true)
     case .literal(let b):
-      return [simplify([Array(b.prefix(keyLength))])]
+      return ([simplify([Array(b.prefix(keyLength))])], b.count <= keyLength)
     case .all(let xs):
       var out: [[[UInt8]]] = []
+      var exact = true
       for x in xs {
-        for c in cnf(x) where !out.contains(c) { out.append(c) }
+        let (cs, e) = cnf(x)
+        exact = exact && e
+        for c in cs where !out.contains(c) { out.append(c) }
       }
-      return removeSubsumed(out)
+      return (removeSubsumed(out), exact)
     case .oneOf(let xs):
-      let parts = xs.map(cnf)
-      if parts.contains(where: \.isEmpty) { return [] }
+      let sets = xs.map(cnf)
+      let parts = sets.map(\.clauses)
+      // An alternative that needs nothing makes the whole OR need nothing: exactly true.
+      if parts.contains(where: \.isEmpty) { return ([], true) }
+      let exact = sets.allSatisfy(\.exact)
       var product = 1
       for p in parts {
         product *= p.count
@@ -266,7 +279,7 @@ public final class Prefilter: Sendable {
       if product > maxProduct {
         // Too many combinations: one clause from each alternative, ORed together.
         let best = parts.map { clauses(ofCNF: $0)[0] }
-        return [simplify(best.flatMap { $0 })]
+        return ([simplify(best.flatMap { $0 })], false)
       }
       var out: [[[UInt8]]] = [[]]
       for p in parts {
@@ -274,7 +287,7 @@ public final class Prefilter: Sendable {
         for partial in out { for c in p { next.append(partial + c) } }
         out = next
       }
-      return removeSubsumed(out.map(simplify))
+      return (removeSubsumed(out.map(simplify)), exact)
     }
   }
 
