@@ -32,25 +32,25 @@ public final class Prefilter: Sendable {
   let specialLiterals: Range<Int>
   /// Patterns with no clause, ascending.
   let alwaysRun: [Int32]
-  /// Clauses per pattern.
-  let clauseCount: [Int32]
   /// Where each literal id's users are, in one record so that a literal found costs one
-  /// cache line: `uses[l.usesStart ..< l.usesEnd]` are the (pattern, clause) pairs it
-  /// satisfies (clauses numbered across all patterns), and `directNodes[l.directStart ..<
-  /// l.directEnd]` the direct nodes it makes true.
+  /// cache line: `uses[l.usesStart ..< l.usesEnd]` are the clauses it satisfies, and
+  /// `directNodes[l.directStart ..< l.directEnd]` the direct nodes it makes true.
   struct LiteralUsers: Sendable {
     var usesStart: Int32
     var usesEnd: Int32
     var directStart: Int32
     var directEnd: Int32
   }
+  /// A clause a literal satisfies: its pattern, its bit in the pattern's mask of satisfied
+  /// clauses, and the mask with every clause satisfied. One 8-byte record, so counting a
+  /// clause touches only it and the pattern's ``PrefilterScratch/PatternClauses``.
   struct Use: Sendable {
     var pattern: Int32
-    var clause: Int32
+    var bit: UInt16
+    var full: UInt16
   }
   let literalUsers: [LiteralUsers]
   let uses: [Use]
-  let totalClauses: Int
   /// The full requirements, flattened: checked once a pattern's clauses all hold, since the
   /// clauses may be weaker. Root node per pattern (-1: nothing beyond the clauses).
   let roots: [Int32]
@@ -85,10 +85,8 @@ public final class Prefilter: Sendable {
     clauses = cnf
     var literalIds: [[UInt8]: Int32] = [:]
     var literals: [[UInt8]] = []
-    var users: [[(Int32, Int32)]] = []
+    var users: [[Use]] = []
     var always: [Int32] = []
-    var counts: [Int32] = []
-    var clauseNumber: Int32 = 0
     /// The id of a literal to scan for, new or known.
     func literalId(_ bytes: [UInt8]) -> Int32 {
       if let id = literalIds[bytes] { return id }
@@ -100,15 +98,12 @@ public final class Prefilter: Sendable {
     }
     for (p, cs) in cnf.enumerated() {
       if cs.isEmpty { always.append(Int32(p)) }
-      counts.append(Int32(cs.count))
-      for clause in cs {
-        for lit in clause {
-          users[Int(literalId(lit))].append((Int32(p), clauseNumber))
-        }
-        clauseNumber += 1
+      let full = UInt16(truncatingIfNeeded: (1 << cs.count) - 1)
+      for (k, clause) in cs.enumerated() {
+        let use = Use(pattern: Int32(p), bit: UInt16(1) << UInt16(k), full: full)
+        for lit in clause { users[Int(literalId(lit))].append(use) }
       }
     }
-    totalClauses = Int(clauseNumber)
     // Literals of the full requirements that the clauses did not already mention are scanned
     // for too (a trimmed or dropped literal still decides the exact check).
     var nodes: [Node] = []
@@ -190,13 +185,12 @@ public final class Prefilter: Sendable {
 
     automaton = AhoCorasick(literals: literals)
     alwaysRun = always
-    clauseCount = counts
     var records: [LiteralUsers] = []
     var flatUses: [Use] = []
     var dNodes: [Int32] = []
     for l in 0..<literals.count {
       let usesStart = Int32(flatUses.count)
-      flatUses.append(contentsOf: users[l].map { Use(pattern: $0.0, clause: $0.1) })
+      flatUses.append(contentsOf: users[l])
       let directStart = Int32(dNodes.count)
       dNodes.append(contentsOf: directUsers[l] ?? [])
       records.append(
@@ -220,7 +214,8 @@ public final class Prefilter: Sendable {
   /// CPU cache; clauses use these prefixes (a weaker but still necessary condition) and the
   /// exact check verifies longer literals in the text.
   public static let keyLength = 32
-  /// Most clauses kept per pattern (the most selective ones).
+  /// Most clauses kept per pattern (the most selective ones); at most 16, one bit each in
+  /// ``Use``.
   static let maxClauses = 12
   /// Largest clause set an OR may multiply out to before it is weakened.
   static let maxProduct = 32
@@ -342,9 +337,7 @@ public final class Prefilter: Sendable {
     scratch.nextGeneration()
     let gen = scratch.generation
     let seen = scratch.literalSeen
-    let clauseGen = scratch.clauseGeneration
-    let countGen = scratch.countGeneration
-    let counts = scratch.satisfied
+    let satisfied = scratch.satisfied
     let patGen = scratch.patternGeneration
     let survivors = scratch.survivorBuffer
     let nodeGen = scratch.nodeGeneration
@@ -354,31 +347,27 @@ public final class Prefilter: Sendable {
     directNodes.withUnsafeBufferPointer { dNodes in
       literalUsers.withUnsafeBufferPointer { lits in
         uses.withUnsafeBufferPointer { uses in
-          clauseCount.withUnsafeBufferPointer { needed in
-            automaton.scan(text) { id, end in
-              if seen[id].generation == gen { return }
-              seen[id] = PrefilterScratch.Seen(generation: gen, firstEnd: Int32(end))
-              let users = lits[id]
-              for j in Int(users.directStart)..<Int(users.directEnd) {
-                nodeGen[Int(dNodes[j])] = gen
-              }
-              if Int32(id) >= specialLow { special = true }
-              for j in Int(users.usesStart)..<Int(users.usesEnd) {
-                let use = uses[j]
-                let c = Int(use.clause)
-                if clauseGen[c] == gen { continue }
-                clauseGen[c] = gen
-                let p = Int(use.pattern)
-                if countGen[p] != gen {
-                  countGen[p] = gen
-                  counts[p] = 0
-                }
-                counts[p] += 1
-                if counts[p] == needed[p] {
-                  // Every clause holds: a candidate, checked exactly once the scan is done.
-                  survivors[count] = Int32(p)
-                  count += 1
-                }
+          automaton.scan(text) { id, end in
+            if seen[id].generation == gen { return }
+            seen[id] = PrefilterScratch.Seen(generation: gen, firstEnd: Int32(end))
+            let users = lits[id]
+            for j in Int(users.directStart)..<Int(users.directEnd) {
+              nodeGen[Int(dNodes[j])] = gen
+            }
+            if Int32(id) >= specialLow { special = true }
+            for j in Int(users.usesStart)..<Int(users.usesEnd) {
+              let use = uses[j]
+              let p = Int(use.pattern)
+              var clauses = satisfied[p]
+              if clauses.generation != gen { clauses = .init(generation: gen, mask: 0) }
+              let mask = clauses.mask | use.bit
+              if mask == clauses.mask { continue }  // the clause already held
+              satisfied[p] = .init(generation: gen, mask: mask)
+              if mask == use.full {
+                // Every clause holds: a candidate (checked against the exact formula once the
+                // scan is done, where the clauses are weaker).
+                survivors[count] = Int32(p)
+                count += 1
               }
             }
           }
@@ -498,11 +487,15 @@ public final class PrefilterScratch {
     var generation: UInt32
     var firstEnd: Int32
   }
+  /// Which of a pattern's clauses the current message satisfies (`mask`, meaningful when
+  /// `generation` is the scratch's).
+  struct PatternClauses {
+    var generation: UInt32
+    var mask: UInt16
+  }
   fileprivate(set) var generation: UInt32 = 0
   let literalSeen: UnsafeMutablePointer<Seen>
-  let clauseGeneration: UnsafeMutablePointer<UInt32>
-  let countGeneration: UnsafeMutablePointer<UInt32>
-  let satisfied: UnsafeMutablePointer<Int32>
+  let satisfied: UnsafeMutablePointer<PatternClauses>
   let patternGeneration: UnsafeMutablePointer<UInt32>
   let survivorBuffer: UnsafeMutablePointer<Int32>
   /// The message contains a character that matches `k` or `s` caselessly: positions of ASCII
@@ -518,16 +511,12 @@ public final class PrefilterScratch {
   fileprivate(set) var survivorCount = 0
   private let longCapacity: Int
   private let literalCapacity: Int
-  private let clauseCapacity: Int
   private let patternCapacity: Int
 
   public init(for prefilter: Prefilter) {
     literalCapacity = max(prefilter.automaton.literals.count, 1)
-    clauseCapacity = max(prefilter.totalClauses, 1)
     patternCapacity = max(prefilter.patternCount, 1)
     literalSeen = .allocate(capacity: literalCapacity)
-    clauseGeneration = .allocate(capacity: clauseCapacity)
-    countGeneration = .allocate(capacity: patternCapacity)
     satisfied = .allocate(capacity: patternCapacity)
     patternGeneration = .allocate(capacity: patternCapacity)
     survivorBuffer = .allocate(capacity: patternCapacity)
@@ -539,14 +528,11 @@ public final class PrefilterScratch {
     nodeValue = .allocate(capacity: nodeCapacity)
     nodeValue.initialize(repeating: false, count: nodeCapacity)
     clear()
-    satisfied.initialize(repeating: 0, count: patternCapacity)
     survivorBuffer.initialize(repeating: 0, count: patternCapacity)
   }
 
   deinit {
     literalSeen.deallocate()
-    clauseGeneration.deallocate()
-    countGeneration.deallocate()
     satisfied.deallocate()
     patternGeneration.deallocate()
     survivorBuffer.deallocate()
@@ -558,8 +544,8 @@ public final class PrefilterScratch {
 
   private func clear() {
     literalSeen.initialize(repeating: Seen(generation: 0, firstEnd: 0), count: literalCapacity)
-    clauseGeneration.initialize(repeating: 0, count: clauseCapacity)
-    countGeneration.initialize(repeating: 0, count: patternCapacity)
+    satisfied.initialize(
+      repeating: PatternClauses(generation: 0, mask: 0), count: patternCapacity)
     patternGeneration.initialize(repeating: 0, count: patternCapacity)
     longChecked.initialize(repeating: 0, count: longCapacity)
     longFound.initialize(repeating: 0, count: longCapacity)
