@@ -129,15 +129,20 @@ public final class Pattern: @unchecked Sendable {
   ///
   /// Allocates nothing: group ranges stay in `scratch` until its next use
   /// (read them with ``MatchScratch/range(ofGroup:)``). Returns the whole match's byte range.
+  ///
+  /// With `jit: false` the pattern runs in PCRE2's interpreter and is not JIT-compiled (one
+  /// match costs more, but nothing is compiled): for the first messages after start-up,
+  /// before most patterns are worth compiling.
   public func firstMatch(
-    in subject: UnsafeBufferPointer<UInt8>, from start: Int = 0, scratch: MatchScratch
+    in subject: UnsafeBufferPointer<UInt8>, from start: Int = 0, scratch: MatchScratch,
+    jit: Bool = true
   ) throws(PCRE2Error) -> Range<Int>? {
-    ensureJIT()
+    if jit { ensureJIT() }
     scratch.ensureCapacity(groups: captureCount)
     let base = subject.baseAddress ?? UnsafePointer(scratch.emptySubject)
     let rc = pcre2_match_8(
-      code, base, subject.count, start, PCRE2_NO_UTF_CHECK, scratch.matchData,
-      scratch.context)
+      code, base, subject.count, start, PCRE2_NO_UTF_CHECK | (jit ? 0 : PCRE2_NO_JIT),
+      scratch.matchData, scratch.context)
     if rc == PCRE2_ERROR_NOMATCH { return nil }
     if rc < 0 { throw PCRE2Error.fromMatch(code: rc) }
     scratch.lastGroupCount = captureCount

@@ -421,6 +421,27 @@ import Testing
 
   /// A matcher whose prefilter is built on another thread answers the same before, while
   /// and after the build; its copies share the build.
+  /// Until a background-built index is ready, patterns run in PCRE2's interpreter (no JIT
+  /// compilation at start-up); its matches must be the JIT's, for every shipped pattern.
+  @Test func interpreterAndJITFindTheSameMatches() throws {
+    let bot = try #require(Self.shipped)
+    let patterns = bot.intents.flatMap { $0.patterns + $0.exclusions }.map(\.compiled)
+    let scratch = MatchScratch(limits: .default, groups: 32)
+    var compared = 0
+    for m in Self.corpus(bot).prefix(150) {
+      let text = Array(bot.normalizer.normalize(m).utf8)
+      try text.withUnsafeBufferPointer { buf in
+        for p in patterns {
+          let interpreted = try p.firstMatch(in: buf, scratch: scratch, jit: false)
+          let jitted = try p.firstMatch(in: buf, scratch: scratch, jit: true)
+          #expect(interpreted == jitted, "\(p.source) on \(m)")
+          if jitted != nil { compared += 1 }
+        }
+      }
+    }
+    #expect(compared > 100, "enough matches to compare")
+  }
+
   @Test func prefilterBuiltInTheBackgroundChangesNoAnswer() throws {
     let bot = try #require(Self.shipped)
     let naive = Matcher(bot: bot, prefilter: false)

@@ -417,7 +417,10 @@ public final class Matcher {
       guard let index, let pfs else {
         winningUnit = -1
         lastRunUnit = -1
-        return try p.firstMatch(in: buf, from: 0, scratch: scratch)
+        // Before a background-built index is ready (the first messages after start-up), the
+        // interpreter runs the patterns: JIT-compiling all of them would delay the first
+        // answers by more than it saves.
+        return try p.firstMatch(in: buf, from: 0, scratch: scratch, jit: pending == nil)
       }
       let first = index.unitStart[number]
       guard let _ = index.branches[first] else {
