@@ -134,8 +134,10 @@ public final class Matcher {
 
   /// A matcher for `bot`. With `prefilter: false` every pattern runs on every message (the
   /// naive baseline). With `buildInBackground: true` the prefilter is built on another thread
-  /// and the matcher runs every pattern until it is ready: the first answer comes sooner and
-  /// every answer is the same.
+  /// and the matcher runs every pattern until it is ready, in PCRE2's interpreter so that
+  /// nothing is JIT-compiled for the first messages: the first answer comes sooner and every
+  /// answer is the same (only a match limit, which the interpreter counts differently, could
+  /// be reached in one and not the other).
   public convenience init(
     bot: Bot, limits: MatchLimits = .default, prefilter: Bool = true,
     buildInBackground: Bool = false

@@ -96,6 +96,8 @@ public final class Prefilter: Sendable {
       users.append([])
       return id
     }
+    // One bit per clause in `Use` (a constant, not an input).
+    precondition(Self.maxClauses <= UInt16.bitWidth, "maxClauses must fit a UInt16 mask")
     for (p, cs) in cnf.enumerated() {
       if cs.isEmpty { always.append(Int32(p)) }
       let full = UInt16(truncatingIfNeeded: (1 << cs.count) - 1)
