@@ -55,10 +55,11 @@ private func lineByLine(
 }
 
 /// Answers `lines` in batches of `size` with `workers` workers; each batch uses the time of
-/// its first line.
+/// its first line. `pipelined` starts each batch while the previous one may still be running
+/// (``ProtocolServer/begin(_:now:today:into:)``, as `serve` does), finishing only at the end.
 private func inBatches(
   _ lines: [String], size: Int, workers: Int, options: ProtocolServer.Options, bot: Bot,
-  times: [Double]? = nil, journal: SessionJournal? = nil
+  times: [Double]? = nil, journal: SessionJournal? = nil, pipelined: Bool = false
 ) throws -> (String, ProtocolServer) {
   var options = options
   options.workers = workers
@@ -75,11 +76,19 @@ private func inBatches(
         server.enqueue(line: UnsafeBufferPointer(b), into: &batch)
       }
     }
-    server.answer(&batch, now: times?[start] ?? 0, today: day, into: &out)
+    if pipelined {
+      server.begin(&batch, now: times?[start] ?? 0, today: day, into: &out)
+    } else {
+      server.answer(&batch, now: times?[start] ?? 0, today: day, into: &out)
+      #expect(!server.isRunning)
+    }
     #expect(batch.count == 0)
     try server.persistSessions()
     start = end
   }
+  server.finish(into: &out)
+  #expect(!server.isRunning)
+  try server.persistSessions()
   return (String(decoding: out, as: UTF8.self), server)
 }
 
@@ -92,48 +101,71 @@ private func sameSessions(_ a: ProtocolServer, _ b: ProtocolServer) -> Bool {
 @Suite struct ProtocolBatchTests {
   @Test(
     "Batches answer exactly as line by line, whatever the workers and the batch size",
-    arguments: [(1, 1), (2, 1), (2, 7), (2, 64), (3, 50), (2, 1000)])
-  func sameAsLineByLine(workers: Int, size: Int) throws {
+    arguments: [(1, 1), (2, 1), (2, 7), (2, 64), (3, 50), (2, 1000)], [false, true])
+  func sameAsLineByLine(shape: (workers: Int, size: Int), pipelined: Bool) throws {
+    let (workers, size) = shape
     let bot = try protocolTestBot()
     var options = ProtocolServer.Options()
     options.maxLineBytes = 200
     let lines = mixedLines(count: 600, sessions: 40)
     let (expected, reference) = try lineByLine(lines, options: options, bot: bot)
     let (got, server) = try inBatches(
-      lines, size: size, workers: workers, options: options, bot: bot)
+      lines, size: size, workers: workers, options: options, bot: bot, pipelined: pipelined)
     #expect(got == expected)
     #expect(got.split(separator: "\n", omittingEmptySubsequences: false).count == lines.count + 1)
     #expect(sameSessions(server, reference))
     #expect((server.parallelBatches > 0) == (workers > 1 && size >= 8))
   }
 
-  @Test("The shipped bot answers the same on two workers")
-  func shippedBot() throws {
+  @Test("The shipped bot answers the same on two workers", arguments: [false, true])
+  func shippedBot(pipelined: Bool) throws {
     let bot = try ShippedBot.bot()
     let lines = mixedLines(count: 400, sessions: 25)
     let (expected, _) = try lineByLine(lines, options: ProtocolServer.Options(), bot: bot)
     let (got, server) = try inBatches(
-      lines, size: 100, workers: 2, options: ProtocolServer.Options(), bot: bot)
+      lines, size: 100, workers: 2, options: ProtocolServer.Options(), bot: bot,
+      pipelined: pipelined)
     #expect(got == expected)
     #expect(server.parallelBatches > 0)
   }
 
-  @Test("A full session table (evictions inside a batch) still gives line-by-line results")
-  func fullTable() throws {
+  @Test(
+    "A full session table (evictions inside a batch) still gives line-by-line results",
+    arguments: [false, true])
+  func fullTable(pipelined: Bool) throws {
     let bot = try protocolTestBot()
     var options = ProtocolServer.Options()
     options.maxSessions = 5
     let lines = mixedLines(count: 300, sessions: 12)
     let (expected, reference) = try lineByLine(lines, options: options, bot: bot)
-    let (got, server) = try inBatches(lines, size: 40, workers: 2, options: options, bot: bot)
+    let (got, server) = try inBatches(
+      lines, size: 40, workers: 2, options: options, bot: bot, pipelined: pipelined)
     #expect(got == expected)
     #expect(sameSessions(server, reference))
     #expect(server.sessions.evicted == reference.sessions.evicted)
     #expect(server.sessions.evicted > 0)
   }
 
-  @Test("Idle sessions expire as they would line by line")
-  func idleExpiry() throws {
+  @Test(
+    "A table too full to take every session of a batch, but with room for the new ones, still runs batches in parallel",
+    arguments: [false, true])
+  func nearlyFullTable(pipelined: Bool) throws {
+    let bot = try protocolTestBot()
+    var options = ProtocolServer.Options()
+    options.maxSessions = 45
+    let lines = mixedLines(count: 400, sessions: 40)
+    let (expected, reference) = try lineByLine(lines, options: options, bot: bot)
+    let (got, server) = try inBatches(
+      lines, size: 60, workers: 2, options: options, bot: bot, pipelined: pipelined)
+    #expect(got == expected)
+    #expect(sameSessions(server, reference))
+    #expect(server.sessions.evicted == reference.sessions.evicted)
+    // After the first batches all 40 sessions are known: 40 + 40 > 45, yet none is new.
+    #expect(server.parallelBatches >= 4)
+  }
+
+  @Test("Idle sessions expire as they would line by line", arguments: [false, true])
+  func idleExpiry(pipelined: Bool) throws {
     let bot = try protocolTestBot()
     var options = ProtocolServer.Options()
     options.idleSeconds = 5
@@ -142,15 +174,16 @@ private func sameSessions(_ a: ProtocolServer, _ b: ProtocolServer) -> Bool {
     let times = lines.indices.map { Double($0 / 30) * 4 }
     let (expected, reference) = try lineByLine(lines, options: options, bot: bot, times: times)
     let (got, server) = try inBatches(
-      lines, size: 30, workers: 2, options: options, bot: bot, times: times)
+      lines, size: 30, workers: 2, options: options, bot: bot, times: times,
+      pipelined: pipelined)
     #expect(got == expected)
     #expect(sameSessions(server, reference))
     #expect(server.sessions.expired == reference.sessions.expired)
     #expect(server.sessions.expired > 0 && server.parallelBatches > 0)
   }
 
-  @Test("The session journal sees the same sessions")
-  func journal() throws {
+  @Test("The session journal sees the same sessions", arguments: [false, true])
+  func journal(pipelined: Bool) throws {
     let bot = try protocolTestBot()
     var options = ProtocolServer.Options()
     options.maxSessions = 30
@@ -161,7 +194,7 @@ private func sameSessions(_ a: ProtocolServer, _ b: ProtocolServer) -> Bool {
       lines, options: options, bot: bot, journal: SessionJournal(store: storeA) { 1 })
     let (got, server) = try inBatches(
       lines, size: 50, workers: 2, options: options, bot: bot,
-      journal: SessionJournal(store: storeB) { 1 })
+      journal: SessionJournal(store: storeB) { 1 }, pipelined: pipelined)
     #expect(got == expected)
     #expect(storeA.loadAll() == storeB.loadAll())
     #expect(server.parallelBatches > 0)

@@ -30,6 +30,8 @@ public final class ProtocolServer {
   public let options: Options
   /// `engine` and one more per extra worker, built when first needed.
   private let engines: WorkerEngines
+  /// The threads that run a batch's turns (see ``begin(_:now:today:into:)``).
+  private let threads: WorkerThreads
   public private(set) var sessions: SessionTable
   private let decoder: RequestDecoder
   /// Lines answered so far, errors included.
@@ -38,10 +40,13 @@ public final class ProtocolServer {
   public private(set) var parallelBatches = 0
   /// Where sessions are written through to (`serve --sessions`); nil keeps them in memory.
   public private(set) var journal: SessionJournal?
+  /// The batch whose turns the workers are running (see ``begin(_:now:today:into:)``).
+  private var running: RunningBatch?
 
   public init(engine: Engine, options: Options = Options()) {
     self.engine = engine
     self.engines = WorkerEngines(engine, workers: options.workers)
+    self.threads = WorkerThreads(count: options.workers)
     self.options = options
     self.sessions = SessionTable(capacity: options.maxSessions, idleSeconds: options.idleSeconds)
     self.decoder = RequestDecoder(
@@ -72,6 +77,7 @@ public final class ProtocolServer {
   public func handle(
     line: UnsafeBufferPointer<UInt8>, now: Double, today: CivilDate, into out: inout [UInt8]
   ) {
+    finish(into: &out)
     linesServed += 1
     if line.count > options.maxLineBytes {
       // Callers normally send only a prefix (see `handleTooLong`); be safe anyway.
@@ -94,6 +100,7 @@ public final class ProtocolServer {
   public func handleTooLong(
     prefix: UnsafeBufferPointer<UInt8>, length: Int?, into out: inout [UInt8]
   ) {
+    finish(into: &out)
     linesServed += 1
     writeError(tooLong(prefix: prefix, length: length), into: &out)
   }
@@ -150,24 +157,49 @@ public final class ProtocolServer {
   }
 
   /// Answers every line in `batch`, in order, exactly as one `handle` call per line would,
-  /// and empties it.
+  /// and empties it: ``begin(_:now:today:into:)`` then ``finish(into:)``.
+  public func answer(
+    _ batch: inout Batch, now: Double, today: CivilDate, into out: inout [UInt8]
+  ) {
+    begin(&batch, now: now, today: today, into: &out)
+    finish(into: &out)
+  }
+
+  /// Starts answering every line in `batch`, and empties it. The replies come out in input
+  /// order, exactly as one `handle` call per line would write them, but those of `batch` may
+  /// be left running on the workers: they are appended to `out` by the next `begin` (before
+  /// its own) or by ``finish(into:)``. So a caller can read and decode the next lines, and
+  /// write earlier replies, while the workers run this batch's turns.
   ///
   /// With more than one worker, the turns of a batch with several sessions run on that many
-  /// threads: the requests are grouped by session, each group goes to one worker (which
-  /// carries the session's state from one request to the next, in order), and the session
-  /// table is then updated and the replies written in input order. That is only done when
-  /// nothing inside the batch could drop a session (the table has room for every new one,
-  /// and idle sessions are expired first, as the first request would), so the session each
-  /// request sees is the one a line-by-line run would give it; otherwise the batch is
-  /// answered line by line.
-  public func answer(
+  /// threads: the requests are grouped by session, each group goes to one worker (which reads
+  /// the session from the table, expired as the first request would expire it, and carries
+  /// its state from one request to the next, in order). Once the workers are done, the table
+  /// is updated in input order (by the next `begin` or `finish`). That is only done when
+  /// nothing inside the batch could drop a session (the table has room for every session of
+  /// the batch), so the session each request sees is the one a line-by-line run would give
+  /// it; otherwise the batch is answered line by line.
+  public func begin(
     _ batch: inout Batch, now: Double, today: CivilDate, into out: inout [UInt8]
   ) {
     defer {
       batch.items.removeAll(keepingCapacity: true)
       batch.requests = 0
     }
-    if answerInParallel(batch, now: now, today: today, into: &out) { return }
+    let previous = running
+    running = nil
+    if let previous {
+      previous.wait()
+      store(previous)
+    }
+    if let plan = plan(batch) {
+      running = RunningBatch(
+        plan, now: now, table: sessions, engines: engines, threads: threads, today: today)
+      parallelBatches += 1
+      if let previous { writeReplies(previous, into: &out) }
+      return
+    }
+    if let previous { writeReplies(previous, into: &out) }
     for item in batch.items {
       linesServed += 1
       switch item {
@@ -177,15 +209,38 @@ public final class ProtocolServer {
     }
   }
 
+  /// Waits for the batch ``begin(_:now:today:into:)`` left running, if any, stores its
+  /// sessions and appends its replies to `out`.
+  public func finish(into out: inout [UInt8]) {
+    guard let r = running else { return }
+    running = nil
+    r.wait()
+    store(r)
+    writeReplies(r, into: &out)
+  }
+
+  /// Whether a batch is running (its replies not yet written).
+  public var isRunning: Bool { running != nil }
+
   /// Fewest requests in a batch worth handing to other threads.
   static let parallelThreshold = 8
 
-  private func answerInParallel(
-    _ batch: Batch, now: Double, today: CivilDate, into out: inout [UInt8]
-  ) -> Bool {
-    guard options.workers > 1, batch.requests >= Self.parallelThreshold else { return false }
-    // Sessions in order of first appearance; each request's session.
+  /// A batch's requests grouped by session.
+  struct Plan {
+    var items: [Batch.Item]
+    /// Sessions in order of first appearance.
+    var keys: [String]
+    /// Each item's session number (-1 for a failure).
+    var groupOfItem: [Int]
+    var workers: Int
+  }
+
+  /// Groups `batch` by session for the workers, or nil when the batch must be answered line
+  /// by line (one worker, few requests, one session, or a table that could fill up).
+  private func plan(_ batch: Batch) -> Plan? {
+    guard options.workers > 1, batch.requests >= Self.parallelThreshold else { return nil }
     var groupOf: [String: Int] = [:]
+    groupOf.reserveCapacity(batch.requests)
     var keys: [String] = []
     var groupOfItem = [Int](repeating: -1, count: batch.items.count)
     for (n, item) in batch.items.enumerated() {
@@ -199,47 +254,47 @@ public final class ProtocolServer {
         keys.append(key)
       }
     }
-    guard keys.count >= 2 else { return false }
-    sessions.expire(now: now)  // what the batch's first `update` would do
-    var states: [SessionState] = []
-    states.reserveCapacity(keys.count)
-    var fresh = 0
-    for key in keys {
-      if let stored = sessions.peek(key) {
-        states.append(stored)
-      } else {
-        states.append(SessionState())
-        fresh += 1
-      }
+    guard keys.count >= 2 else { return nil }
+    // None can be evicted if there is room for every session of the batch; near capacity,
+    // count those the table really lacks.
+    if sessions.count + keys.count > sessions.capacity {
+      let fresh = keys.count { sessions.peek($0) == nil }
+      guard sessions.count + fresh <= sessions.capacity else { return nil }
     }
-    guard sessions.count + fresh <= sessions.capacity else { return false }
+    return Plan(
+      items: batch.items, keys: keys, groupOfItem: groupOfItem,
+      workers: min(options.workers, keys.count))
+  }
 
-    let workers = min(options.workers, keys.count)
-    let work = ParallelTurns(
-      items: batch.items, groupOfItem: groupOfItem, states: states, engines: engines,
-      workers: workers, today: today)
-    DispatchQueue.concurrentPerform(iterations: workers) { work.run(worker: $0) }
-    parallelBatches += 1
+  /// Updates the table (and the journal) with a finished batch's sessions, in input order.
+  private func store(_ batch: RunningBatch) {
+    let plan = batch.plan
+    for (n, item) in plan.items.enumerated() {
+      guard case .request = item else { continue }
+      let key = plan.keys[plan.groupOfItem[n]]
+      let turn = batch.turns[n]
+      sessions.update(key, now: batch.now) { state, keep in
+        state = turn.state
+        keep = turn.keep
+      }
+      recordInJournal(key)
+    }
+  }
 
-    for (n, item) in batch.items.enumerated() {
+  /// Appends a finished batch's replies and errors, in input order.
+  private func writeReplies(_ batch: RunningBatch, into out: inout [UInt8]) {
+    for (n, item) in batch.plan.items.enumerated() {
       linesServed += 1
       switch item {
       case .failure(let f):
         writeError(f, into: &out)
       case .request:
-        let key = keys[groupOfItem[n]]
-        let turn = work.turns[n]
-        sessions.update(key, now: now) { state, keep in
-          state = turn.state
-          keep = turn.keep
-        }
-        recordInJournal(key)
-        work.replies[turn.worker].withUnsafeBufferPointer {
+        let turn = batch.turns[n]
+        batch.replies[turn.worker].withUnsafeBufferPointer {
           out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[turn.reply]))
         }
       }
     }
-    return true
   }
 
   /// Convenience for tests: one line in, one reply line out (without the newline).
@@ -285,14 +340,14 @@ public final class ProtocolServer {
   }
 }
 
-/// The turns of one batch, run on several threads (see ``ProtocolServer/answer(_:now:today:into:)``).
+/// The turns of one batch, running on several threads (see
+/// ``ProtocolServer/begin(_:now:today:into:)``).
 ///
 /// Workers take whole sessions, one at a time, from a shared counter (so a worker that gets
 /// less CPU time simply takes fewer) and run each session's requests in input order with
 /// their own engine; which worker ran a session never changes the results. A worker writes
-/// only its sessions' requests' slots and its own reply buffer; all are read after every
-/// worker is done.
-private final class ParallelTurns: @unchecked Sendable {
+/// only its sessions' requests' slots and its own reply buffer; all are read after ``wait()``.
+private final class RunningBatch: @unchecked Sendable {
   struct Turned {
     var state = SessionState()
     var keep = false
@@ -300,11 +355,13 @@ private final class ParallelTurns: @unchecked Sendable {
     var reply: Range<Int> = 0..<0
   }
 
-  let items: [ProtocolServer.Batch.Item]
+  let plan: ProtocolServer.Plan
+  let now: Double
+  /// The session table as the batch starts (nil once the workers are done with it, so the
+  /// server's own stays uniquely referenced).
+  private var table: SessionTable?
   let engines: WorkerEngines
   let today: CivilDate
-  /// Each session's state before the batch.
-  let states: [SessionState]
   /// Session `g`'s items are `members[memberStart[g] ..< memberStart[g + 1]]`, in order.
   let memberStart: [Int]
   let members: [Int]
@@ -314,30 +371,36 @@ private final class ParallelTurns: @unchecked Sendable {
   let turns: UnsafeMutableBufferPointer<Turned>
   /// Each worker's replies, back to back.
   let replies: UnsafeMutableBufferPointer<[UInt8]>
+  private let threads: WorkerThreads
 
+  /// Starts the workers on `threads`, which must have no job outstanding.
   init(
-    items: [ProtocolServer.Batch.Item], groupOfItem: [Int], states: [SessionState],
-    engines: WorkerEngines, workers: Int, today: CivilDate
+    _ plan: ProtocolServer.Plan, now: Double, table: SessionTable, engines: WorkerEngines,
+    threads: WorkerThreads, today: CivilDate
   ) {
-    self.items = items
+    self.threads = threads
+    self.now = now
+    self.table = table
+    self.plan = plan
     self.engines = engines
     self.today = today
-    self.states = states
-    var start = [Int](repeating: 0, count: states.count + 1)
-    for g in groupOfItem where g >= 0 { start[g + 1] += 1 }
-    for g in 0..<states.count { start[g + 1] += start[g] }
+    let sessions = plan.keys.count
+    var start = [Int](repeating: 0, count: sessions + 1)
+    for g in plan.groupOfItem where g >= 0 { start[g + 1] += 1 }
+    for g in 0..<sessions { start[g + 1] += start[g] }
     var fill = start
-    var members = [Int](repeating: 0, count: start[states.count])
-    for (n, g) in groupOfItem.enumerated() where g >= 0 {
+    var members = [Int](repeating: 0, count: start[sessions])
+    for (n, g) in plan.groupOfItem.enumerated() where g >= 0 {
       members[fill[g]] = n
       fill[g] += 1
     }
     self.memberStart = start
     self.members = members
-    self.turns = .allocate(capacity: items.count)
+    self.turns = .allocate(capacity: plan.items.count)
     self.turns.initialize(repeating: Turned())
-    self.replies = .allocate(capacity: workers)
+    self.replies = .allocate(capacity: plan.workers)
     self.replies.initialize(repeating: [])
+    threads.start { w in if w < plan.workers { self.run(worker: w) } }
   }
 
   deinit {
@@ -345,22 +408,28 @@ private final class ParallelTurns: @unchecked Sendable {
     replies.deinitialize().deallocate()
   }
 
-  func run(worker w: Int) {
+  /// Waits until every worker is done.
+  func wait() {
+    threads.wait()
+    table = nil
+  }
+
+  private func run(worker w: Int) {
     let engine = engines.engine(for: w)
+    guard let table else { return }
     var out: [UInt8] = []
     while true {
       let g = next.wrappingAdd(1, ordering: .relaxed).oldValue
-      guard g < states.count else { break }
-      var state = states[g]
+      guard g < plan.keys.count else { break }
+      var state = table.peek(plan.keys[g], at: now) ?? SessionState()
       for n in members[memberStart[g]..<memberStart[g + 1]] {
-        guard case .request(let r) = items[n] else { continue }
+        guard case .request(let r) = plan.items[n] else { continue }
         let result = engine.step(state, Turn(r.input, today: today), trace: r.explain)
         let keep = ProtocolServer.keeps(result, after: r.input)
         state = keep ? result.state : SessionState()
         let start = out.count
         ReplyEncoder.reply(
-          id: r.id, session: r.session ?? ProtocolServer.defaultSession, result: result,
-          explain: r.explain, into: &out)
+          id: r.id, session: plan.keys[g], result: result, explain: r.explain, into: &out)
         turns[n] = Turned(state: result.state, keep: keep, worker: w, reply: start..<out.count)
       }
     }
@@ -370,7 +439,7 @@ private final class ParallelTurns: @unchecked Sendable {
 
 /// One engine per worker: the server's own for worker 0; the others are built by the worker
 /// that first needs one, on its own thread, while the other workers start on their turns.
-private final class WorkerEngines: @unchecked Sendable {
+final class WorkerEngines: @unchecked Sendable {
   private let first: Engine
   /// Slot `w` is only touched by worker `w`, and workers of one batch finish before the next.
   private let slots: UnsafeMutableBufferPointer<Engine?>

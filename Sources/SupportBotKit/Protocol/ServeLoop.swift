@@ -29,8 +29,11 @@ private func onTerminate() {
 ///
 /// Replies are flushed whenever no more input is immediately available (so a client sending
 /// one line at a time gets each answer at once) and otherwise in blocks of about 64 KiB (so a
-/// file of many lines streams through quickly). At end of input or on SIGTERM, the lines
-/// already read are answered, output is flushed, and the loop returns.
+/// file of many lines streams through quickly). While input keeps coming, the loop reads,
+/// frames and decodes the next lines and writes the previous replies while the server's
+/// workers answer the lines before them (see ``ProtocolServer/begin(_:now:today:into:)``).
+/// At end of input or on SIGTERM, the lines already read are answered, output is flushed,
+/// and the loop returns.
 public enum ServeLoop {
   /// How the loop ended.
   public enum Outcome: Sendable, Equatable {
@@ -108,7 +111,9 @@ public enum ServeLoop {
         outcome = .terminated
         break
       }
-      if !out.isEmpty && !readable(input) {
+      if (server.isRunning || !out.isEmpty) && !readable(input) {
+        // Nothing more to read for now: everything read so far is answered and sent.
+        server.finish(into: &out)
         if let failure = persist(server) { return failure }
         guard flush(&out, to: output) else { return .outputClosed }
       }
@@ -132,12 +137,19 @@ public enum ServeLoop {
       // The lines of one read are answered together (on several threads if the server has
       // workers), always in input order.
       framer.feed(chunk) { line in enqueue(line, server, &batch) }
-      server.answer(&batch, now: now, today: day, into: &out)
+      server.begin(&batch, now: now, today: day, into: &out)
       if out.count >= flushAt {
-        if let failure = persist(server) { return failure }
-        guard flush(&out, to: output) else { return .outputClosed }
+        if let failure = persist(server) {
+          server.finish(into: &out)
+          return failure
+        }
+        guard flush(&out, to: output) else {
+          server.finish(into: &out)
+          return .outputClosed
+        }
       }
     }
+    server.finish(into: &out)
     if let failure = persist(server) { return failure }
     guard flush(&out, to: output) else { return .outputClosed }
     return outcome

@@ -50,6 +50,14 @@ public struct SessionTable {
     index[key].map { nodes[Int($0)].state }
   }
 
+  /// The stored state of `key` for a request at `now`: nil if unknown or idle for longer than
+  /// `idleSeconds` (what ``update(_:now:_:)`` would expire first). Does not count as a use.
+  public func peek(_ key: String, at now: Double) -> SessionState? {
+    guard let slot = index[key] else { return nil }
+    let i = Int(slot)
+    return now - nodes[i].lastUsed > idleSeconds ? nil : nodes[i].state
+  }
+
   /// Drops every session idle for longer than `idleSeconds` at `now`.
   public mutating func expire(now: Double) {
     while tail >= 0 && now - nodes[Int(tail)].lastUsed > idleSeconds {
