@@ -37,6 +37,14 @@ struct Bench: ParsableCommand {
   @Option(help: "Request lines sent per serve round.")
   var serveLines = 200_000
 
+  @Option(
+    help: ArgumentHelp(
+      "Request lines each serve round sends and answers before its clock starts (0 to time "
+        + "a cold server: the first tenth of a second after start-up runs every pattern while "
+        + "the prefilter is built).",
+      valueName: "lines"))
+  var serveWarmup = 20_000
+
   @Option(help: "Sessions held open for the memory measurement.")
   var memorySessions = 100_000
 
@@ -57,6 +65,7 @@ struct Bench: ParsableCommand {
     guard perRound > 0 else { throw ValidationError("--per-round must be positive") }
     guard sessions > 0 else { throw ValidationError("--sessions must be positive") }
     guard serveLines > 0 else { throw ValidationError("--serve-lines must be positive") }
+    guard serveWarmup >= 0 else { throw ValidationError("--serve-warmup must not be negative") }
     guard memorySessions > 0 else { throw ValidationError("--memory-sessions must be positive") }
   }
 
@@ -72,6 +81,7 @@ struct Bench: ParsableCommand {
     var report = BenchReport()
     report.sessions = sessions
     report.serveLines = serveLines
+    report.serveWarmup = serveWarmup
     report.memorySessions = memorySessions
     report.setup(bot: loaded, messages: texts, loadSeconds: loadSeconds)
     if _isDebugAssertConfiguration() {
@@ -101,6 +111,9 @@ struct Bench: ParsableCommand {
         report.startup = try startup(binary, args)
         progress("serve: throughput")
         report.serve = try serveThroughput(binary, args, texts)
+        report.notes.append(
+          "serve is timed over \(serveLines) lines after \(serveWarmup) warm-up lines per round "
+            + "(start-up is measured on its own)")
         progress("serve: memory per session")
         report.memoryServe = try serveMemory(binary, args, texts)
       } catch {
@@ -271,10 +284,21 @@ struct Bench: ParsableCommand {
   {
     var r = Rounds()
     let input = Self.requestLines(texts, count: serveLines, sessions: sessions)
+    // The same sessions, other messages: the timed lines continue live conversations.
+    let warmup = Self.requestLines(
+      texts, count: serveWarmup, sessions: sessions, from: serveLines)
     for _ in 0..<rounds {
       let p = try BenchProcess(binary, args)
       p.write(Array("{\"id\":0,\"session\":\"warm\",\"text\":\"hi\"}\n".utf8))
       guard p.readLines(1) == 1 else { throw BenchError("serve gave no reply") }
+      if serveWarmup > 0 {
+        let writer = p.writeInBackground(warmup)
+        let got = p.readLines(serveWarmup)
+        writer.join()
+        guard got == serveWarmup else {
+          throw BenchError("serve answered \(got) of \(serveWarmup) warm-up lines")
+        }
+      }
       let start = BenchClock.now()
       let writer = p.writeInBackground(input)
       let got = p.readLines(serveLines)
@@ -533,6 +557,7 @@ struct BenchReport {
   var notes: [String] = []
   var sessions = 0
   var serveLines = 0
+  var serveWarmup = 0
   var memorySessions = 0
   var costs: [PatternCosts.Entry]?
 
@@ -750,7 +775,10 @@ struct BenchReport {
       "notes": notes,
     ]
     if let serve {
-      o["serve"] = ["messages_per_second": serve.object, "sessions": sessions, "lines": serveLines]
+      o["serve"] = [
+        "messages_per_second": serve.object, "sessions": sessions, "lines": serveLines,
+        "warmup_lines": serveWarmup,
+      ]
     }
     if let startup { o["startup_milliseconds"] = startup.object }
     if let costs {
