@@ -16,7 +16,7 @@ struct BenchEndToEndTests {
 
   static let small = [
     "--rounds", "1", "--per-round", "60", "--serve-lines", "120", "--sessions", "12",
-    "--memory-sessions", "200",
+    "--serve-warmup", "30", "--memory-sessions", "200",
   ]
 
   @Test func jsonReportHasEveryMeasurement() throws {
@@ -48,6 +48,7 @@ struct BenchEndToEndTests {
     #expect((json["speedup"] as? Double ?? 0) > 1, "the prefilter beats the naive loop")
     #expect((median("protocol_in_process", "messages_per_second") ?? 0) > 0)
     #expect((median("serve", "messages_per_second") ?? 0) > 0)
+    #expect((json["serve"] as? [String: Any])?["warmup_lines"] as? Int == 30)
     let startup = try #require(json["startup_milliseconds"] as? [String: Any])
     #expect((startup["median"] as? Double ?? 0) > 0)
     let memory = try #require(json["memory"] as? [String: Any])
@@ -84,6 +85,10 @@ struct BenchEndToEndTests {
     let zero = try run(["bench", "--rounds", "0", "--no-serve"])
     #expect(zero.status == 64)
     #expect(zero.err.contains("--rounds must be positive"))
+
+    let warmup = try run(["bench", "--serve-warmup=-1", "--no-serve"])
+    #expect(warmup.status == 64)
+    #expect(warmup.err.contains("--serve-warmup must not be negative"))
 
     let missing = try run(["bench", "--messages", "/nonexistent/messages.txt", "--no-serve"])
     #expect(missing.status == 1)
