@@ -253,6 +253,9 @@ struct SubstitutionTable: Sendable {
   private var hasChildren: [Bool] = [false]
   private var edges: [Edge] = []
   private var mask = 0
+  /// One bit per (hash of a first word of a key) mod 2^16: most words of a message are no
+  /// key's first word, and this rules them out without probing `edges`.
+  private var firstWords = [UInt64](repeating: 0, count: 1024)
   private var words: [UInt8] = []
   private var replacements: [[UInt8]] = []
 
@@ -279,9 +282,11 @@ struct SubstitutionTable: Sendable {
         replacement.append(-1)
         hasChildren.append(false)
         hasChildren[Int(node)] = true
+        let h = Self.hash(w)
+        if node == 0 { firstWords[Int(h & 0xFFFF) >> 6] |= 1 << (h & 63) }
         edgeList.append(
           Edge(
-            parent: node, child: child, hash: Self.hash(w), start: Int32(words.count),
+            parent: node, child: child, hash: h, start: Int32(words.count),
             length: Int32(w.count)))
         words.append(contentsOf: w)
         edgeIndex[lookup] = child
@@ -407,7 +412,10 @@ struct SubstitutionTable: Sendable {
           h = (h ^ UInt32(Self.fold(t[we]))) &* 16_777_619
           we += 1
         }
-        if firstEnd < 0 { firstEnd = we }
+        if firstEnd < 0 {
+          firstEnd = we
+          if firstWords[Int(h & 0xFFFF) >> 6] & (1 << (h & 63)) == 0 { break }
+        }
         guard let c = child(of: node, t, ws, we, h) else { break }
         node = c
         let r = replacement[Int(c)]

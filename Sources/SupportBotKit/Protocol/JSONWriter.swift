@@ -101,14 +101,12 @@ public struct JSONWriter {
     bytes.append(0x3A)
   }
 
-  /// `,"key":`
-  public mutating func nextKey(_ k: StaticString) {
-    bytes.append(0x2C)
-    key(k)
-  }
-
   /// An object of strings with sorted keys.
   public mutating func stringMap(_ m: [String: String]) {
+    if m.isEmpty {
+      raw("{}")
+      return
+    }
     bytes.append(UInt8(ascii: "{"))
     var first = true
     for k in m.keys.sorted() {

@@ -471,34 +471,31 @@ public enum ReplyEncoder {
     var w = JSONWriter(capacity: 0)
     swap(&w.bytes, &out)
     defer { swap(&w.bytes, &out) }
-    w.raw("{")
-    w.key("id")
+    w.raw("{\"id\":")
     if let id { w.raw(id) } else { w.null() }
-    w.nextKey("session")
+    w.raw(",\"session\":")
     w.string(session)
-    w.nextKey("intent")
+    w.raw(",\"intent\":")
     w.optionalString(result.intent)
-    w.nextKey("entities")
+    w.raw(",\"entities\":")
     w.stringMap(result.entities)
-    w.nextKey("flow")
+    w.raw(",\"flow\":")
     w.optionalString(result.state.flow)
-    w.nextKey("state")
+    w.raw(",\"state\":")
     w.optionalString(result.state.flow == nil ? nil : result.state.state)
-    w.nextKey("slots")
+    w.raw(",\"slots\":")
     slots(result.state.slots, &w)
-    w.nextKey("replies")
+    w.raw(",\"replies\":")
     w.stringArray(result.replies)
-    w.nextKey("actions")
-    w.raw("[")
+    w.raw(",\"actions\":[")
     for (n, a) in result.actions.enumerated() {
       if n > 0 { w.raw(",") }
       action(a, &w)
     }
-    w.raw("]")
-    w.nextKey("ended")
+    w.raw("],\"ended\":")
     w.bool(result.state.ended)
     if explain {
-      w.nextKey("explain")
+      w.raw(",\"explain\":")
       w.any(ExplainFormatter.object(result.trace))
     }
     w.raw("}\n")
@@ -510,21 +507,22 @@ public enum ReplyEncoder {
     var w = JSONWriter(capacity: 0)
     swap(&w.bytes, &out)
     defer { swap(&w.bytes, &out) }
-    w.raw("{")
-    w.key("id")
+    w.raw("{\"id\":")
     if let id = f.id { w.raw(id) } else { w.null() }
-    w.nextKey("session")
+    w.raw(",\"session\":")
     w.optionalString(f.session)
-    w.nextKey("error")
-    w.raw("{")
-    w.key("code")
+    w.raw(",\"error\":{\"code\":")
     w.string(f.error.code.rawValue)
-    w.nextKey("message")
+    w.raw(",\"message\":")
     w.string(f.error.message)
     w.raw("}}\n")
   }
 
   static func slots(_ m: [String: SlotValue], _ w: inout JSONWriter) {
+    if m.isEmpty {
+      w.raw("{}")
+      return
+    }
     w.raw("{")
     for (n, k) in m.keys.sorted().enumerated() {
       if n > 0 { w.raw(",") }
@@ -540,18 +538,17 @@ public enum ReplyEncoder {
   }
 
   static func action(_ a: Action, _ w: inout JSONWriter) {
-    w.raw("{")
-    w.key("type")
+    w.raw("{\"type\":")
     w.string(a.type.rawValue)
-    w.nextKey("reason")
+    w.raw(",\"reason\":")
     w.string(a.reason)
-    w.nextKey("topic")
+    w.raw(",\"topic\":")
     w.optionalString(a.topic)
-    w.nextKey("flow")
+    w.raw(",\"flow\":")
     w.optionalString(a.flow)
-    w.nextKey("state")
+    w.raw(",\"state\":")
     w.optionalString(a.state)
-    w.nextKey("slots")
+    w.raw(",\"slots\":")
     w.stringMap(a.slots)
     w.raw("}")
   }
