@@ -39,7 +39,6 @@ public struct Classification: Sendable {
   public let normalized: String
   /// Candidates in rank order; vetoed ones follow, in declaration order.
   public let candidates: [Candidate]
-  public let winner: Candidate?
   /// Patterns that hit a match limit (treated as not matching).
   public let limitErrors: [String]
   /// Whether `candidates` ranks every intent that matched (``Ranking/full``), or only those
@@ -47,12 +46,10 @@ public struct Classification: Sendable {
   public let isComplete: Bool
 
   init(
-    normalized: String, candidates: [Candidate], winner: Candidate?, limitErrors: [String],
-    isComplete: Bool = true
+    normalized: String, candidates: [Candidate], limitErrors: [String], isComplete: Bool = true
   ) {
     self.normalized = normalized
     self.candidates = candidates
-    self.winner = winner
     self.limitErrors = limitErrors
     self.isComplete = isComplete
   }
@@ -64,6 +61,14 @@ public struct Classification: Sendable {
       return "\(w.intent) is the only intent of its rank that matched (lower ranks not tried)"
     }
     return Matcher.reason(live)
+  }
+
+  /// The first candidate unless it was vetoed (then every candidate was). Not stored: the
+  /// classification travels in every turn's trace, and a stored copy would more than double
+  /// the bytes each move of it copies.
+  public var winner: Candidate? {
+    guard let first = candidates.first, first.excludedBy == nil else { return nil }
+    return first
   }
 
   public var intent: String? { winner?.intent }
@@ -265,14 +270,12 @@ public final class Matcher {
       }
     }
     if live.count > 1 { live.sort(by: Self.outranks) }
-    let winner = live.first
     if !vetoed.isEmpty {
       vetoed.sort { $0.order < $1.order }
       live.append(contentsOf: vetoed)
     }
     return Classification(
-      normalized: normalized, candidates: live, winner: winner, limitErrors: limitErrors,
-      isComplete: complete)
+      normalized: normalized, candidates: live, limitErrors: limitErrors, isComplete: complete)
   }
 
   /// Lists in `intentList` the intents that may match `buf`, in declaration order (those with a

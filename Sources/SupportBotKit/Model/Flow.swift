@@ -137,7 +137,10 @@ public enum StateAction: String, Sendable, Hashable {
 }
 
 /// One state of a flow.
-public struct FlowState: Sendable {
+///
+/// Immutable, and a class: the engine looks the current state up several times a turn, and a
+/// reference is one word to copy where the struct was 200 bytes and a dozen reference counts.
+public final class FlowState: Sendable {
   public let id: String
   public let say: [ReplyLine]
   /// The pending question, asked on entry and again after a digression or "repeat".
@@ -156,6 +159,24 @@ public struct FlowState: Sendable {
   public let action: StateAction?
   public let location: SourceLocation
 
+  public init(
+    id: String, say: [ReplyLine], ask: ReplyLine?, reprompts: [ReplyLine], maxTries: Int,
+    slots: [SlotFill], transitions: [Transition], next: [Transition], fallback: Transition?,
+    action: StateAction?, location: SourceLocation
+  ) {
+    self.id = id
+    self.say = say
+    self.ask = ask
+    self.reprompts = reprompts
+    self.maxTries = maxTries
+    self.slots = slots
+    self.transitions = transitions
+    self.next = next
+    self.fallback = fallback
+    self.action = action
+    self.location = location
+  }
+
   /// A state with nothing to wait for ends its flow after speaking.
   public var isTerminal: Bool {
     transitions.isEmpty && next.isEmpty && fallback == nil && slots.isEmpty && ask == nil
@@ -168,7 +189,9 @@ public struct FlowState: Sendable {
 }
 
 /// A multi-turn conversation: states and the transitions between them.
-public struct Flow: Sendable {
+///
+/// Immutable, and a class for the same reason as ``FlowState``.
+public final class Flow: Sendable {
   public let id: String
   /// How the flow is named to users: "Back to {title}: …".
   public let title: String
@@ -181,6 +204,20 @@ public struct Flow: Sendable {
   public let stateOrder: [String]
   /// Slots set when the flow starts, such as entities of the triggering message.
   public let location: SourceLocation
+
+  public init(
+    id: String, title: String, description: String, triggers: [String], start: String,
+    states: [String: FlowState], stateOrder: [String], location: SourceLocation
+  ) {
+    self.id = id
+    self.title = title
+    self.description = description
+    self.triggers = triggers
+    self.start = start
+    self.states = states
+    self.stateOrder = stateOrder
+    self.location = location
+  }
 
   public func state(_ id: String) -> FlowState? { states[id] }
 }
