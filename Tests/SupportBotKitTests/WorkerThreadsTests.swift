@@ -46,4 +46,27 @@ import Testing
     }
     #expect(total.load(ordering: .relaxed) == 2)
   }
+
+  @Test("A server released with a batch still running waits for it and goes away")
+  func serverReleasedWhileRunning() throws {
+    let bot = try protocolTestBot()
+    var options = ProtocolServer.Options()
+    options.workers = 2
+    weak var released: ProtocolServer?
+    do {
+      let server = ProtocolServer(engine: Engine(bot: bot), options: options)
+      var batch = ProtocolServer.Batch()
+      for k in 0..<40 {
+        var line = Array("{\"id\":\(k),\"session\":\"s\(k % 8)\",\"text\":\"hello\"}".utf8)
+        line.withUnsafeMutableBufferPointer {
+          server.enqueue(line: UnsafeBufferPointer($0), into: &batch)
+        }
+      }
+      var out: [UInt8] = []
+      server.begin(&batch, now: 0, today: CivilDate(year: 2026, month: 1, day: 15), into: &out)
+      #expect(server.isRunning)
+      released = server
+    }
+    #expect(released == nil)
+  }
 }

@@ -53,6 +53,10 @@ public final class ProtocolServer {
       maxDepth: options.maxDepth, maxSessionBytes: options.maxSessionBytes)
   }
 
+  /// A batch left running (its replies never asked for) is waited for, so the worker threads
+  /// drop their job and stop with the pool.
+  deinit { running?.wait() }
+
   /// Resumes the journal's stored sessions (those not idle too long) and writes every later
   /// change through it. `now` is the monotonic clock, as for `handle`.
   public func attach(_ journal: SessionJournal, now: Double) throws(SessionStoreError) {
