@@ -16,7 +16,7 @@ public final class ProtocolServer {
     public var idleSeconds: Double = 30 * 60
     /// Longest session key, in UTF-8 bytes.
     public var maxSessionBytes = 256
-    /// Threads that run dialogue turns for ``ProtocolServer/answer(_:now:today:into:)``; each
+    /// Threads that run dialogue turns for ``ProtocolServer/begin(_:now:today:into:)``; each
     /// beyond the first builds an ``Engine`` of its own the first time it is needed. Replies
     /// are the same whatever the number.
     public var workers = 1
@@ -36,7 +36,7 @@ public final class ProtocolServer {
   private let decoder: RequestDecoder
   /// Lines answered so far, errors included.
   public private(set) var linesServed = 0
-  /// Batches whose turns ran on several workers (see ``answer(_:now:today:into:)``).
+  /// Batches whose turns ran on several workers (see ``begin(_:now:today:into:)``).
   public private(set) var parallelBatches = 0
   /// Where sessions are written through to (`serve --sessions`); nil keeps them in memory.
   public private(set) var journal: SessionJournal?
@@ -119,7 +119,8 @@ public final class ProtocolServer {
 
   // MARK: Batches
 
-  /// Lines decoded by ``enqueue(line:into:)``, waiting for ``answer(_:now:today:into:)``.
+  /// Lines decoded by ``enqueue(line:into:)``, waiting for ``begin(_:now:today:into:)`` (or
+  /// ``answer(_:now:today:into:)``).
   public struct Batch {
     enum Item {
       case failure(RequestFailure)
