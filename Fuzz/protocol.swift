@@ -2,7 +2,9 @@
 // request decoder, the engine (shipped bot) and the reply encoder.
 // Invariants: exactly one reply line per input line, each a JSON object with `id` and
 // `session`, whatever the chunking; with a session store attached, what is stored after a
-// commit is exactly the server's live sessions.
+// commit is exactly the server's live sessions; batches answered on two workers, pipelined
+// as `serve` does (`begin` per chunk, `finish` at the end), give byte for byte the replies and
+// the sessions of line-by-line answers.
 import Foundation
 import SupportBotKit
 
@@ -10,6 +12,9 @@ nonisolated(unsafe) private var server: ProtocolServer?
 nonisolated(unsafe) private var serverSmallLimits: ProtocolServer?
 nonisolated(unsafe) private var serverWithStore: ProtocolServer?
 nonisolated(unsafe) private var store = MemorySessionStore()
+/// Engines for fresh servers: one answering line by line, one for pipelined batches.
+nonisolated(unsafe) private var lineEngine: Engine?
+nonisolated(unsafe) private var batchEngine: Engine?
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzProtocol(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -29,6 +34,8 @@ public func fuzzProtocol(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
       fuzzSetupFailure("cannot attach a memory store: \(error)")
     }
     serverWithStore = durable
+    lineEngine = Engine(bot: loadShippedBot())
+    batchEngine = Engine(bot: loadShippedBot())
   }
   guard let server, let serverSmallLimits, let serverWithStore else { return 0 }
   let bytes = fuzzBytes(data, size)
@@ -51,6 +58,25 @@ public func fuzzProtocol(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     try serverWithStore.persistSessions()
   } catch {
     fuzzFailure("a memory store failed: \(error)")
+  }
+  if let lineEngine, let batchEngine {
+    // Small sessions limits make evictions (and so line-by-line fallbacks) likely too.
+    var options = ProtocolServer.Options()
+    options.maxSessions = 1 + Int(bytes.last ?? 0) % 12
+    let reference = ProtocolServer(engine: lineEngine, options: options)
+    let lineByLine = run(reference, bytes, chunk: chunk, today: today)
+    options.workers = 2
+    let pipelined = ProtocolServer(engine: batchEngine, options: options)
+    // Batches of a few hundred bytes: enough lines for the workers (8 requests or more).
+    let batched = runInBatches(pipelined, bytes, chunk: 200 + chunk * 40, today: today)
+    if batched != lineByLine {
+      fuzzFailure("pipelined batches answered differently from line by line")
+    }
+    let a = reference.sessions
+    let b = pipelined.sessions
+    if a.keys != b.keys || a.keys.contains(where: { a.peek($0) != b.peek($0) }) {
+      fuzzFailure("pipelined batches left other sessions than line by line")
+    }
   }
   let stored = store.loadAll()
   let live = serverWithStore.sessions
@@ -90,6 +116,35 @@ private func run(_ server: ProtocolServer, _ bytes: [UInt8], chunk: Int, today: 
     }
   }
   framer.finish(answer)
+  return out
+}
+
+/// Like `run`, but each chunk's lines are one batch, started with `begin` while the previous
+/// one may still be running, as `serve` does.
+private func runInBatches(
+  _ server: ProtocolServer, _ bytes: [UInt8], chunk: Int, today: CivilDate
+) -> [UInt8] {
+  var framer = LineFramer(maxLineBytes: server.options.maxLineBytes)
+  var out: [UInt8] = []
+  var batch = ProtocolServer.Batch()
+  let enqueue = { (line: LineFramer.Line) in
+    switch line {
+    case .line(let b): server.enqueue(line: b, into: &batch)
+    case .tooLong(let prefix, let length):
+      server.enqueueTooLong(prefix: prefix, length: length, into: &batch)
+    }
+  }
+  bytes.withUnsafeBufferPointer { all in
+    var i = 0
+    while i < all.count {
+      let n = min(chunk, all.count - i)
+      framer.feed(UnsafeBufferPointer(rebasing: all[i..<(i + n)]), enqueue)
+      server.begin(&batch, now: 0, today: today, into: &out)
+      i += n
+    }
+  }
+  framer.finish(enqueue)
+  server.answer(&batch, now: 0, today: today, into: &out)
   return out
 }
 
