@@ -680,7 +680,7 @@ struct BenchReport {
       "in-process rates are per CPU second of one thread; latencies and serve are wall clock")
     lines.append("")
     func row(_ name: String, _ unit: String, _ r: Rounds, _ f: (Double) -> String) -> String {
-      name.padding(toLength: 34, withPad: " ", startingAt: 0)
+      name.padding(toLength: 36, withPad: " ", startingAt: 0)
         + [f(r.min), f(r.median), f(r.max)].map {
           $0.padding(toLength: 14, withPad: " ", startingAt: 0)
         }.joined() + unit
@@ -688,7 +688,7 @@ struct BenchReport {
     let i = Self.int
     let us = { (v: Double) in String(format: "%.2f", v) }
     lines.append(
-      "".padding(toLength: 34, withPad: " ", startingAt: 0)
+      "".padding(toLength: 36, withPad: " ", startingAt: 0)
         + ["min", "median", "max"].map { $0.padding(toLength: 14, withPad: " ", startingAt: 0) }
         .joined())
     lines.append(row("classify, winner only", "msg/s", prefilter.rate, i))
@@ -702,7 +702,7 @@ struct BenchReport {
     lines.append(row("  latency p50", "µs", naive.p50Rounds, us))
     lines.append(row("  latency p99", "µs", naive.p99Rounds, us))
     lines.append(
-      "full ranking vs the naive loop".padding(toLength: 34, withPad: " ", startingAt: 0)
+      "full ranking vs the naive loop".padding(toLength: 36, withPad: " ", startingAt: 0)
         + String(format: "%.1f×", speedup))
     lines.append(
       row("protocol in-process (\(i(Double(sessions))) sess.)", "msg/s", protocolInProcess, i))
@@ -714,12 +714,12 @@ struct BenchReport {
     }
     if let m = memoryServe {
       lines.append(
-        "memory per session, serve RSS".padding(toLength: 34, withPad: " ", startingAt: 0)
+        "memory per session, serve RSS".padding(toLength: 36, withPad: " ", startingAt: 0)
           + "\(i(m)) bytes (\(i(Double(memorySessions))) sessions)")
     }
     if let m = memoryInProcess {
       lines.append(
-        "memory per session, in-process".padding(toLength: 34, withPad: " ", startingAt: 0)
+        "memory per session, in-process".padding(toLength: 36, withPad: " ", startingAt: 0)
           + "\(i(m)) bytes (\(i(Double(memorySessions))) sessions)")
     }
     if let costs {
