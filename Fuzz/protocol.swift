@@ -95,27 +95,18 @@ private func expectedLines(_ bytes: [UInt8]) -> Int {
   return newlines + ((bytes.last.map { $0 != 0x0A } ?? false) ? 1 : 0)
 }
 
+/// Answers `bytes` one line at a time (`handle`), fed to the framer `chunk` bytes at a time.
 private func run(_ server: ProtocolServer, _ bytes: [UInt8], chunk: Int, today: CivilDate)
   -> [UInt8]
 {
-  var framer = LineFramer(maxLineBytes: server.options.maxLineBytes)
   var out: [UInt8] = []
-  let answer = { (line: LineFramer.Line) in
+  frame(bytes, chunk: chunk, maxLineBytes: server.options.maxLineBytes) { line in
     switch line {
     case .line(let b): server.handle(line: b, now: 0, today: today, into: &out)
     case .tooLong(let prefix, let length):
       server.handleTooLong(prefix: prefix, length: length, into: &out)
     }
   }
-  bytes.withUnsafeBufferPointer { all in
-    var i = 0
-    while i < all.count {
-      let n = min(chunk, all.count - i)
-      framer.feed(UnsafeBufferPointer(rebasing: all[i..<(i + n)]), answer)
-      i += n
-    }
-  }
-  framer.finish(answer)
   return out
 }
 
@@ -124,28 +115,38 @@ private func run(_ server: ProtocolServer, _ bytes: [UInt8], chunk: Int, today: 
 private func runInBatches(
   _ server: ProtocolServer, _ bytes: [UInt8], chunk: Int, today: CivilDate
 ) -> [UInt8] {
-  var framer = LineFramer(maxLineBytes: server.options.maxLineBytes)
   var out: [UInt8] = []
   var batch = ProtocolServer.Batch()
-  let enqueue = { (line: LineFramer.Line) in
+  frame(bytes, chunk: chunk, maxLineBytes: server.options.maxLineBytes) { line in
     switch line {
     case .line(let b): server.enqueue(line: b, into: &batch)
     case .tooLong(let prefix, let length):
       server.enqueueTooLong(prefix: prefix, length: length, into: &batch)
     }
+  } chunkDone: {
+    server.begin(&batch, now: 0, today: today, into: &out)
   }
+  server.answer(&batch, now: 0, today: today, into: &out)
+  return out
+}
+
+/// Feeds `bytes` to a line framer `chunk` bytes at a time, calling `line` for each line and
+/// `chunkDone` after each chunk; the last line may lack its newline.
+private func frame(
+  _ bytes: [UInt8], chunk: Int, maxLineBytes: Int, _ line: (LineFramer.Line) -> Void,
+  chunkDone: () -> Void = {}
+) {
+  var framer = LineFramer(maxLineBytes: maxLineBytes)
   bytes.withUnsafeBufferPointer { all in
     var i = 0
     while i < all.count {
       let n = min(chunk, all.count - i)
-      framer.feed(UnsafeBufferPointer(rebasing: all[i..<(i + n)]), enqueue)
-      server.begin(&batch, now: 0, today: today, into: &out)
+      framer.feed(UnsafeBufferPointer(rebasing: all[i..<(i + n)]), line)
+      chunkDone()
       i += n
     }
   }
-  framer.finish(enqueue)
-  server.answer(&batch, now: 0, today: today, into: &out)
-  return out
+  framer.finish(line)
 }
 
 private func check(_ out: [UInt8], _ expected: Int, _ input: [UInt8]) {

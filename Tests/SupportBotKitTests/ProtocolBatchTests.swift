@@ -129,20 +129,31 @@ private func sameSessions(_ a: ProtocolServer, _ b: ProtocolServer) -> Bool {
     #expect(server.parallelBatches > 0)
   }
 
+  /// Answers `count` mixed lines over `sessions` sessions line by line and in batches of
+  /// `size` with a table of `maxSessions`; checks replies, sessions and evictions agree and
+  /// returns the batched server.
+  private func limitedTable(
+    maxSessions: Int, count: Int, sessions: Int, size: Int, pipelined: Bool
+  ) throws -> ProtocolServer {
+    let bot = try protocolTestBot()
+    var options = ProtocolServer.Options()
+    options.maxSessions = maxSessions
+    let lines = mixedLines(count: count, sessions: sessions)
+    let (expected, reference) = try lineByLine(lines, options: options, bot: bot)
+    let (got, server) = try inBatches(
+      lines, size: size, workers: 2, options: options, bot: bot, pipelined: pipelined)
+    #expect(got == expected)
+    #expect(sameSessions(server, reference))
+    #expect(server.sessions.evicted == reference.sessions.evicted)
+    return server
+  }
+
   @Test(
     "A full session table (evictions inside a batch) still gives line-by-line results",
     arguments: [false, true])
   func fullTable(pipelined: Bool) throws {
-    let bot = try protocolTestBot()
-    var options = ProtocolServer.Options()
-    options.maxSessions = 5
-    let lines = mixedLines(count: 300, sessions: 12)
-    let (expected, reference) = try lineByLine(lines, options: options, bot: bot)
-    let (got, server) = try inBatches(
-      lines, size: 40, workers: 2, options: options, bot: bot, pipelined: pipelined)
-    #expect(got == expected)
-    #expect(sameSessions(server, reference))
-    #expect(server.sessions.evicted == reference.sessions.evicted)
+    let server = try limitedTable(
+      maxSessions: 5, count: 300, sessions: 12, size: 40, pipelined: pipelined)
     #expect(server.sessions.evicted > 0)
   }
 
@@ -150,16 +161,8 @@ private func sameSessions(_ a: ProtocolServer, _ b: ProtocolServer) -> Bool {
     "A table too full to take every session of a batch, but with room for the new ones, still runs batches in parallel",
     arguments: [false, true])
   func nearlyFullTable(pipelined: Bool) throws {
-    let bot = try protocolTestBot()
-    var options = ProtocolServer.Options()
-    options.maxSessions = 45
-    let lines = mixedLines(count: 400, sessions: 40)
-    let (expected, reference) = try lineByLine(lines, options: options, bot: bot)
-    let (got, server) = try inBatches(
-      lines, size: 60, workers: 2, options: options, bot: bot, pipelined: pipelined)
-    #expect(got == expected)
-    #expect(sameSessions(server, reference))
-    #expect(server.sessions.evicted == reference.sessions.evicted)
+    let server = try limitedTable(
+      maxSessions: 45, count: 400, sessions: 40, size: 60, pipelined: pipelined)
     // After the first batches all 40 sessions are known: 40 + 40 > 45, yet none is new.
     #expect(server.parallelBatches >= 4)
   }
