@@ -209,6 +209,19 @@ private func parse(_ line: String) throws -> [String: Any] {
     #expect(t.peek("old")?.turns == 1)
   }
 
+  @Test func peekAtATimeSeesWhatAnUpdateThenWould() {
+    var t = SessionTable(capacity: 10, idleSeconds: 10)
+    touch(&t, "a", 0)
+    touch(&t, "b", 5)
+    #expect(t.peek("a", at: 10)?.turns == 1)  // idle exactly the limit: kept
+    #expect(t.peek("a", at: 10.5) == nil)  // idle longer: an update would expire it first
+    #expect(t.peek("b", at: 10.5)?.turns == 1)
+    #expect(t.peek("c", at: 0) == nil)
+    // Peeking neither expires nor counts as a use.
+    #expect(t.keys == ["b", "a"])
+    #expect(t.expired == 0)
+  }
+
   @Test func removeAndNotKeep() {
     var t = SessionTable(capacity: 2, idleSeconds: 100)
     touch(&t, "a", 0)
