@@ -33,6 +33,19 @@ import Testing
     #expect(total.load(ordering: .relaxed) == 40)
   }
 
+  @Test("A job for fewer threads runs on just those, and the next job on all")
+  func fewerThreads() {
+    let threads = WorkerThreads(count: 4)
+    let runs = Mutex<[Int]>([])
+    threads.start(threads: 2) { w in runs.withLock { $0.append(w) } }
+    threads.wait()
+    #expect(runs.withLock { $0.sorted() } == [0, 1])
+    runs.withLock { $0.removeAll() }
+    threads.start { w in runs.withLock { $0.append(w) } }
+    threads.wait()
+    #expect(runs.withLock { $0.sorted() } == [0, 1, 2, 3])
+  }
+
   @Test("A pool released while a job runs lets the job finish first")
   func releaseWhileRunning() {
     let total = Atomic<Int>(0)

@@ -405,7 +405,7 @@ private final class RunningBatch: @unchecked Sendable {
     self.turns.initialize(repeating: Turned())
     self.replies = .allocate(capacity: plan.workers)
     self.replies.initialize(repeating: [])
-    threads.start { w in if w < plan.workers { self.run(worker: w) } }
+    threads.start(threads: plan.workers) { w in self.run(worker: w) }
   }
 
   deinit {

@@ -1,7 +1,8 @@
 import Foundation
 
-/// A fixed set of threads that run one job at a time on all of them: ``start(_:)`` hands the
-/// job to every thread and returns at once; ``wait()`` returns when every thread has run it.
+/// A fixed set of threads that run one job at a time: ``start(threads:_:)`` hands the job to
+/// the first few threads (all by default) and returns at once; ``wait()`` returns when each of
+/// them has run it.
 ///
 /// `serve` hands each batch's turns to these threads and meanwhile reads the next lines, so
 /// the threads must start within microseconds of the hand-off: with libdispatch's global queue
@@ -20,8 +21,8 @@ final class WorkerThreads: Sendable {
     var job: (@Sendable (Int) -> Void)?
     var stopping = false
     var started = false
-    /// Whether a job was started and not yet waited for.
-    var outstanding = false
+    /// Threads running the job started and not yet waited for (0 when none).
+    var outstanding = 0
 
     init(count: Int) { go = (0..<count).map { _ in DispatchSemaphore(value: 0) } }
   }
@@ -37,20 +38,23 @@ final class WorkerThreads: Sendable {
     if shared.started { for g in shared.go { g.signal() } }
   }
 
-  /// Runs `job(w)` on thread `w` for every `w` in `0 ..< count`, without waiting.
-  func start(_ job: @escaping @Sendable (Int) -> Void) {
+  /// Runs `job(w)` on thread `w` for every `w` in `0 ..< threads` (at most ``count``; all by
+  /// default), without waiting. The other threads stay asleep.
+  func start(threads: Int? = nil, _ job: @escaping @Sendable (Int) -> Void) {
     wait()
     if !shared.started { launch() }
+    let n = min(max(threads ?? count, 1), count)
     shared.job = job
-    shared.outstanding = true
-    for g in shared.go { g.signal() }
+    shared.outstanding = n
+    for g in shared.go.prefix(n) { g.signal() }
   }
 
-  /// Waits until every thread has run the job given to ``start(_:)`` (at once if none).
+  /// Waits until every thread given the job of ``start(threads:_:)`` has run it (at once if
+  /// none).
   func wait() {
-    guard shared.outstanding else { return }
-    for _ in 0..<count { shared.finished.wait() }
-    shared.outstanding = false
+    guard shared.outstanding > 0 else { return }
+    for _ in 0..<shared.outstanding { shared.finished.wait() }
+    shared.outstanding = 0
     shared.job = nil
   }
 
