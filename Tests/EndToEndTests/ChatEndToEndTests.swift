@@ -11,12 +11,17 @@ private func chat(_ input: String, _ extra: [String] = [], env: [String: String]
 
 /// Runs chat under a pseudo-terminal (util-linux `script`), feeding `input` as typed keys.
 private func chatOnTerminal(_ input: String, env: [String: String] = [:]) throws -> RunResult {
-  let command = ([Paths.binary, "chat"] + bot).map { "'\($0)'" }.joined(separator: " ")
-  return try run(
-    ["-q", "-e", "-c", command, "/dev/null"], stdin: Data(input.utf8),
-    environment: ["TERM": "xterm", "COLUMNS": "40"].merging(env) { $1 },
-    executable: "/usr/bin/script")
+  try run(
+    scriptArguments, stdin: Data(input.utf8),
+    environment: terminalEnvironment.merging(env) { $1 }, executable: "/usr/bin/script")
 }
+
+/// `script` arguments that run chat under a pseudo-terminal of its own.
+private let scriptArguments = [
+  "-q", "-e", "-c", ([Paths.binary, "chat"] + bot).map { "'\($0)'" }.joined(separator: " "),
+  "/dev/null",
+]
+private let terminalEnvironment = ["TERM": "xterm", "COLUMNS": "40"]
 
 @Suite(.serialized) struct ChatEndToEndTests {
   @Test func pipedIsPlainRepliesOnly() throws {
@@ -139,8 +144,14 @@ private func chatOnTerminal(_ input: String, env: [String: String] = [:]) throws
     let d = try chatOnTerminal("close my account\n\u{4}")
     #expect(d.status == 0)
     #expect(d.out.contains("Are you sure"))
-    let c = try chatOnTerminal("close my account\n\u{3}")
-    #expect(c.status == 0)
+    // Ctrl-C is sent only once the bot has answered: typed earlier, it would reach the
+    // process before it is running chat at all.
+    let c = try LiveProcess(
+      scriptArguments, environment: terminalEnvironment, executable: "/usr/bin/script")
+    c.send("close my account")
+    #expect(c.waitFor("Are you sure"))
+    c.type("\u{3}")
+    #expect(c.wait() == 0)
     let piped = try chat("close my account\n")  // EOF when piped
     #expect(piped.status == 0)
   }

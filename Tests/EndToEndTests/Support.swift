@@ -84,7 +84,8 @@ func object(_ line: String) throws -> [String: Any] {
   return try #require(o as? [String: Any])
 }
 
-/// A running `supportbot serve` fed through a pipe, for flushing and signal tests.
+/// A running `supportbot` (or a wrapper such as `script`) fed through a pipe, for tests that
+/// must see a reply before sending the next input: flushing, signals, keys at a terminal.
 final class LiveProcess: @unchecked Sendable {
   let process = Process()
   private let input = Pipe()
@@ -94,9 +95,15 @@ final class LiveProcess: @unchecked Sendable {
   private var closed = false
   private let arrived = DispatchSemaphore(value: 0)
 
-  init(_ args: [String]) throws {
-    process.executableURL = URL(fileURLWithPath: Paths.binary)
+  init(
+    _ args: [String], environment: [String: String] = [:], executable: String = Paths.binary
+  ) throws {
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = args
+    var env = ProcessInfo.processInfo.environment
+    env["NO_COLOR"] = nil
+    for (k, v) in environment { env[k] = v }
+    process.environment = env
     process.standardInput = input
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice
@@ -114,6 +121,27 @@ final class LiveProcess: @unchecked Sendable {
 
   func send(_ line: String) {
     input.fileHandleForWriting.write(Data((line + "\n").utf8))
+  }
+
+  /// Writes `bytes` as they are, with no newline (a key such as Ctrl-C).
+  func type(_ bytes: String) {
+    input.fileHandleForWriting.write(Data(bytes.utf8))
+  }
+
+  /// Waits up to `timeout` seconds until the output so far contains `text`; consumes nothing.
+  func waitFor(_ text: String, timeout: Double = 10) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    let needle = Data(text.utf8)
+    while true {
+      lock.lock()
+      let found = buffer.range(of: needle) != nil
+      let done = closed
+      lock.unlock()
+      if found { return true }
+      let left = deadline.timeIntervalSinceNow
+      if done || left <= 0 { return false }
+      _ = arrived.wait(timeout: .now() + left)
+    }
   }
 
   func closeInput() { try? input.fileHandleForWriting.close() }

@@ -49,6 +49,12 @@ struct Chat: ParsableCommand {
   }
 
   func run() throws {
+    // Ctrl-C leaves cleanly (exit 0), like Ctrl-D, from the start: also while the bot loads.
+    signal(SIGINT) { _ in
+      if interruptNewline != 0 { _ = write(1, "\n", 1) }
+      _exit(0)
+    }
+    ServeLoop.unblock(SIGINT)
     let loaded = try bot.loadBot()
     var start = ChatSession.Start(
       platform: bot.platform, today: date.flatMap { CivilDate(iso: $0) } ?? today(),
@@ -69,12 +75,6 @@ struct Chat: ParsableCommand {
       print(
         terminal.paint("supportbot chat: type /help for commands, /quit or Ctrl-D to leave", .info))
     }
-    // Ctrl-C leaves cleanly (exit 0), like Ctrl-D.
-    signal(SIGINT) { _ in
-      if interruptNewline != 0 { _ = write(1, "\n", 1) }
-      _exit(0)
-    }
-    ServeLoop.unblock(SIGINT)
     terminal.show(chat.open())
     while true {
       terminal.prompt()
