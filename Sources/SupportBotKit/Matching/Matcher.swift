@@ -123,11 +123,8 @@ public final class Matcher {
   /// in the scratch); -1 for a whole pattern run without the index.
   private var winningUnit = -1
   private var lastRunUnit = -1
-  /// Per intent: set to `intentGeneration` once listed for the current message.
-  private var intentSeen: [UInt32]
-  private var intentGeneration: UInt32 = 0
   /// The intents that may match the current message, in declaration order.
-  private var intentList: [Int] = []
+  private let intentList: IntentList
   /// Per intent, what ranking needs (read without copying the intents).
   private let intentIDs: [String]
   /// Clamped so that the expected flag (bit 40) outweighs any priority in the sort key.
@@ -183,7 +180,7 @@ public final class Matcher {
     }
     self.exclusionBase = exclusionBase
     self.scratch = MatchScratch(limits: limits, groups: groups)
-    self.intentSeen = [UInt32](repeating: 0, count: max(bot.intents.count, 1))
+    self.intentList = IntentList(intents: bot.intents.count)
     self.intentIDs = bot.intents.map(\.id)
     self.intentPriority = bot.intents.map { min(max($0.priority, -(1 << 39)), 1 << 39) }
     self.intentContextual = bot.intents.map(\.contextual)
@@ -246,7 +243,8 @@ public final class Matcher {
     // within a class. Contextual intents count only when expected.
     var order: [(key: Int, intent: Int, expected: Bool)] = []
     order.reserveCapacity(intentList.count)
-    for i in intentList {
+    for i32 in intentList.elements {
+      let i = Int(i32)
       let isExpected = !expected.isEmpty && expected.contains(intentIDs[i])
       if intentContextual[i] && !isExpected { continue }
       order.append(((isExpected ? 1 << 40 : 0) &+ intentPriority[i], i, isExpected))
@@ -281,30 +279,18 @@ public final class Matcher {
   /// Lists in `intentList` the intents that may match `buf`, in declaration order (those with a
   /// pattern that passes the prefilter). Returns the prefilter's scratch when it ran.
   private func listIntents(_ buf: UnsafeBufferPointer<UInt8>) -> PrefilterScratch? {
-    intentList.removeAll(keepingCapacity: true)
-    intentGeneration &+= 1
-    if intentGeneration == 0 {
-      for k in intentSeen.indices { intentSeen[k] = 0 }
-      intentGeneration = 1
-    }
+    intentList.removeAll()
     if let index = currentIndex(), let pfs = prefilterScratch {
       index.prefilter.run(buf, pfs)
       for u in pfs.survivors {
         let i = Int(index.intentOfUnit[Int(u)])
         if Int(index.patternOfUnit[Int(u)]) >= exclusionBase[i] { continue }
-        listIntent(i)
+        intentList.insert(i)
       }
       return pfs
     }
-    intentList.append(contentsOf: bot.intents.indices)
+    for i in bot.intents.indices { intentList.insert(i) }
     return nil
-  }
-
-  @inline(__always)
-  private func listIntent(_ i: Int) {
-    if intentSeen[i] == intentGeneration { return }
-    intentSeen[i] = intentGeneration
-    intentList.append(i)
   }
 
   /// Normalises `text` and runs the prefilter, nothing more: how many units (patterns or
@@ -506,5 +492,60 @@ public final class Matcher {
       }
     }
     return out
+  }
+}
+
+/// The intents that may match the current message, in the order listed, each once. Kept in
+/// raw memory: written for every pattern that passes the prefilter, and a class's stored
+/// arrays and counters would pay a dynamic exclusivity check on each of those writes.
+private final class IntentList {
+  private struct State {
+    /// Intent `i` is listed when `seen[i] == generation`.
+    var generation: UInt32
+    var count: Int
+  }
+  private let seen: UnsafeMutablePointer<UInt32>
+  private let items: UnsafeMutablePointer<Int32>
+  private let state: UnsafeMutablePointer<State>
+  private let capacity: Int
+
+  init(intents: Int) {
+    capacity = max(intents, 1)
+    seen = .allocate(capacity: capacity)
+    seen.initialize(repeating: 0, count: capacity)
+    items = .allocate(capacity: capacity)
+    items.initialize(repeating: 0, count: capacity)
+    state = .allocate(capacity: 1)
+    state.initialize(to: State(generation: 1, count: 0))
+  }
+
+  deinit {
+    seen.deallocate()
+    items.deallocate()
+    state.deallocate()
+  }
+
+  /// Empties the list (in constant time: a new generation).
+  func removeAll() {
+    state.pointee.count = 0
+    state.pointee.generation &+= 1
+    if state.pointee.generation == 0 {
+      seen.update(repeating: 0, count: capacity)
+      state.pointee.generation = 1
+    }
+  }
+
+  /// Appends intent `i` (below the count given at `init`) unless it is listed already.
+  @inline(__always) func insert(_ i: Int) {
+    let generation = state.pointee.generation
+    if seen[i] == generation { return }
+    seen[i] = generation
+    items[state.pointee.count] = Int32(i)
+    state.pointee.count += 1
+  }
+
+  var count: Int { state.pointee.count }
+  var elements: UnsafeBufferPointer<Int32> {
+    UnsafeBufferPointer(start: items, count: state.pointee.count)
   }
 }
