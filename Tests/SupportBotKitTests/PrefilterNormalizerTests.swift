@@ -100,6 +100,50 @@ import Testing
   }
 }
 
+/// The word-at-a-time test for text that cleaning leaves alone, against its definition, on
+/// texts long and short enough to put each kind of byte at every position of a word and
+/// across words.
+@Suite struct CleanASCIITests {
+  static func isCleanByDefinition(_ b: [UInt8]) -> Bool {
+    guard let first = b.first, let last = b.last, first != 0x20, last != 0x20 else { return false }
+    for (i, c) in b.enumerated() {
+      if c >= 0x7F || c < 0x20 || c == 0x60 { return false }
+      if c == 0x20 && i > 0 && b[i - 1] == 0x20 { return false }
+    }
+    return true
+  }
+
+  @Test func agreesWithItsDefinition() {
+    var g = SplitMix64(seed: 11)
+    let common = Array("ab c'Z09.".utf8)
+    let rare: [UInt8] = [0x20, 0x60, 0x7F, 0x09, 0x00, 0x1F, 0x80, 0xC3, 0xFF, 0x21, 0x7E]
+    var clean = 0
+    for _ in 0..<20_000 {
+      let n = Int.random(in: 1...40, using: &g)
+      var b = (0..<n).map { _ in common[Int.random(in: 0..<common.count, using: &g)] }
+      // Usually one byte at most that makes the text unclean, at any position.
+      if Bool.random(using: &g) {
+        b[Int.random(in: 0..<n, using: &g)] = rare[Int.random(in: 0..<rare.count, using: &g)]
+      }
+      let expected = Self.isCleanByDefinition(b)
+      if expected { clean += 1 }
+      b.withUnsafeBufferPointer { buf in
+        #expect(Normalizer.isCleanASCII(buf.baseAddress!, n) == expected, "\(b)")
+        // And cleaning leaves a clean text as it is. (Only then: `clean` takes valid UTF-8,
+        // which these bytes need not be.)
+        if expected {
+          let out = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+          defer { out.deallocate() }
+          let r = Normalizer.clean(buf, into: out)
+          #expect(
+            !r.changed && r.ascii && Array(UnsafeBufferPointer(start: out, count: r.count)) == b)
+        }
+      }
+    }
+    #expect(clean > 2_000 && clean < 18_000)
+  }
+}
+
 /// A small deterministic generator so failures reproduce.
 struct SplitMix64: RandomNumberGenerator {
   var state: UInt64

@@ -95,6 +95,10 @@ public struct Normalizer: Sendable {
   {
     let n = src.count
     guard n > 0, let s = src.baseAddress else { return (0, false, true) }
+    if isCleanASCII(s, n) {
+      dst.update(from: s, count: n)
+      return (n, false, true)
+    }
     var o = 0
     var pendingSpace = false
     var changed = false
@@ -170,6 +174,42 @@ public struct Normalizer: Sendable {
     }
     if pendingSpace { changed = true }  // trailing whitespace trimmed
     return (o, changed, high < 0x80)
+  }
+
+  /// Whether cleaning would leave the `n` bytes at `s` as they are and they are all ASCII: no
+  /// control character, DEL, backquote or non-ASCII byte, and only single spaces between
+  /// words. The common case for typed messages, so it is checked eight bytes at a time.
+  @inline(__always)
+  static func isCleanASCII(_ s: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+    if s[0] == 0x20 || s[n - 1] == 0x20 { return false }
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+    /// 0x80 in each byte of `x` that is zero (exactly, unlike the borrow trick below).
+    @inline(__always) func zeros(_ x: UInt64) -> UInt64 { ~(((x & lows) &+ lows) | x | lows) }
+    var i = 0
+    // 0x80 in byte 0 when the previous word's last byte was a space.
+    var spaceBefore: UInt64 = 0
+    while i + 8 <= n {
+      let v = UInt64(littleEndian: UnsafeRawPointer(s + i).loadUnaligned(as: UInt64.self))
+      if v & highs != 0 { return false }
+      // With every byte below 0x80, a byte below 0x20 borrows into its own top bit; a borrow
+      // can only spread past one that did.
+      if (v &- ones &* 0x20) & ~v & highs != 0 { return false }
+      if zeros(v ^ (ones &* 0x7F)) | zeros(v ^ (ones &* 0x60)) != 0 { return false }
+      let spaces = zeros(v ^ (ones &* 0x20))
+      if spaces & (spaces << 8 | spaceBefore) != 0 { return false }
+      spaceBefore = spaces >> 56
+      i += 8
+    }
+    var previousSpace = spaceBefore != 0
+    while i < n {
+      let b = s[i]
+      if b >= 0x7F || b < 0x20 || b == 0x60 || (b == 0x20 && previousSpace) { return false }
+      previousSpace = b == 0x20
+      i += 1
+    }
+    return true
   }
 
   private enum Mapped {
@@ -337,9 +377,17 @@ struct SubstitutionTable: Sendable {
     (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x7A) || b == 0x27
   }
 
+  /// `'`, `0`–`9`, `A`–`Z` and `a`–`z` as bits of two 64-bit masks (bytes 0–63 and 64–127):
+  /// the word test of the hot loops is one shift, with no chain of compares.
   @inline(__always) static func isWordByte(_ b: UInt8) -> Bool {
-    isLowerWordByte(b | (b &- 0x41 < 26 ? 0x20 : 0))
+    let low: UInt64 = 1 << 0x27 | 0x3FF << 0x30
+    let high: UInt64 = 0x3FF_FFFF << 1 | 0x3FF_FFFF << 33
+    let mask = b < 64 ? low : b < 128 ? high : 0
+    return (mask >> UInt64(b & 63)) & 1 != 0
   }
+
+  /// A word byte (``isWordByte(_:)``) in lower case: every one but `A`–`Z` has bit 0x20 set.
+  @inline(__always) static func foldWordByte(_ b: UInt8) -> UInt8 { b | 0x20 }
 
   @inline(__always) static func fold(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b | 0x20 : b }
 
@@ -409,7 +457,7 @@ struct SubstitutionTable: Sendable {
         var we = ws
         var h: UInt32 = 2_166_136_261
         while we < n && isWord(we) {
-          h = (h ^ UInt32(Self.fold(t[we]))) &* 16_777_619
+          h = (h ^ UInt32(Self.foldWordByte(t[we]))) &* 16_777_619
           we += 1
         }
         if firstEnd < 0 {
