@@ -130,38 +130,34 @@ final class LiveProcess: @unchecked Sendable {
 
   /// Waits up to `timeout` seconds until the output so far contains `text`; consumes nothing.
   func waitFor(_ text: String, timeout: Double = 10) -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
     let needle = Data(text.utf8)
-    while true {
-      lock.lock()
-      let found = buffer.range(of: needle) != nil
-      let done = closed
-      lock.unlock()
-      if found { return true }
-      let left = deadline.timeIntervalSinceNow
-      if done || left <= 0 { return false }
-      _ = arrived.wait(timeout: .now() + left)
-    }
+    return waitForOutput(timeout: timeout) { $0.range(of: needle) != nil ? true : nil } ?? false
   }
 
   func closeInput() { try? input.fileHandleForWriting.close() }
 
   /// Waits up to `timeout` seconds for a complete line and returns it.
   func readLine(timeout: Double = 10) -> String? {
+    waitForOutput(timeout: timeout) { buffer in
+      guard let nl = buffer.firstIndex(of: 0x0A) else { return nil }
+      let line = buffer[buffer.startIndex..<nl]
+      buffer.removeSubrange(buffer.startIndex...nl)
+      return String(decoding: line, as: UTF8.self)
+    }
+  }
+
+  /// Runs `take` on the output received so far, under the lock, until it returns a value, the
+  /// output ends, or `timeout` seconds pass (nil then).
+  private func waitForOutput<T>(timeout: Double, _ take: (inout Data) -> T?) -> T? {
     let deadline = Date().addingTimeInterval(timeout)
     while true {
       lock.lock()
-      if let nl = buffer.firstIndex(of: 0x0A) {
-        let line = buffer[buffer.startIndex..<nl]
-        buffer.removeSubrange(buffer.startIndex...nl)
-        lock.unlock()
-        return String(decoding: line, as: UTF8.self)
-      }
+      let value = take(&buffer)
       let done = closed
       lock.unlock()
-      if done { return nil }
+      if let value { return value }
       let left = deadline.timeIntervalSinceNow
-      if left <= 0 { return nil }
+      if done || left <= 0 { return nil }
       _ = arrived.wait(timeout: .now() + left)
     }
   }
