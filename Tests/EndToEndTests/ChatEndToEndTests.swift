@@ -12,16 +12,21 @@ private func chat(_ input: String, _ extra: [String] = [], env: [String: String]
 /// Runs chat under a pseudo-terminal (util-linux `script`), feeding `input` as typed keys.
 private func chatOnTerminal(_ input: String, env: [String: String] = [:]) throws -> RunResult {
   try run(
-    scriptArguments, stdin: Data(input.utf8),
+    scriptArguments(), stdin: Data(input.utf8),
     environment: terminalEnvironment.merging(env) { $1 }, executable: "/usr/bin/script")
 }
 
-/// `script` arguments that run chat under a pseudo-terminal of its own.
-private let scriptArguments = [
-  "-q", "-e", "-c", ([Paths.binary, "chat"] + bot).map { "'\($0)'" }.joined(separator: " "),
-  "/dev/null",
-]
-private let terminalEnvironment = ["TERM": "xterm", "COLUMNS": "40"]
+/// `script` arguments that run chat under a pseudo-terminal of its own, with `redirect`
+/// appended to the shell command.
+///
+/// The shell `exec`s chat: dash forks a command unless told to, and a Ctrl-C typed at the
+/// terminal would then kill the waiting shell (exit 130) whatever chat does with it.
+private func scriptArguments(redirect: String = "") -> [String] {
+  let command = ([Paths.binary, "chat"] + bot).map { "'\($0)'" }.joined(separator: " ")
+  return ["-q", "-e", "-c", "exec " + command + redirect, "/dev/null"]
+}
+/// `script` runs `$SHELL`; pinning it makes every machine run the same shell as CI's.
+private let terminalEnvironment = ["TERM": "xterm", "COLUMNS": "40", "SHELL": "/bin/sh"]
 
 @Suite(.serialized) struct ChatEndToEndTests {
   @Test func pipedIsPlainRepliesOnly() throws {
@@ -120,11 +125,9 @@ private let terminalEnvironment = ["TERM": "xterm", "COLUMNS": "40"]
     let file = FileManager.default.temporaryDirectory
       .appendingPathComponent("chat-out-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: file) }
-    let command =
-      ([Paths.binary, "chat"] + bot).map { "'\($0)'" }.joined(separator: " ") + " > '\(file)'"
     let r = try run(
-      ["-q", "-e", "-c", command, "/dev/null"], stdin: Data("close my account\n".utf8),
-      environment: ["TERM": "xterm"], executable: "/usr/bin/script")
+      scriptArguments(redirect: " > '\(file)'"), stdin: Data("close my account\n".utf8),
+      environment: terminalEnvironment, executable: "/usr/bin/script")
     #expect(r.status == 0)
     #expect(r.out.contains("you › "))  // the prompt went to the terminal (stderr)
     let out = try String(contentsOfFile: file, encoding: .utf8)
@@ -147,7 +150,7 @@ private let terminalEnvironment = ["TERM": "xterm", "COLUMNS": "40"]
     // Ctrl-C is sent only once the bot has answered: typed earlier, it would reach the
     // process before it is running chat at all.
     let c = try LiveProcess(
-      scriptArguments, environment: terminalEnvironment, executable: "/usr/bin/script")
+      scriptArguments(), environment: terminalEnvironment, executable: "/usr/bin/script")
     c.send("close my account")
     #expect(c.waitFor("Are you sure"))
     c.type("\u{3}")
