@@ -160,6 +160,39 @@ import Testing
     if literalCount < 1_000 { #expect(acrossChunks > 0, "an occurrence crosses a chunk boundary") }
   }
 
+  /// Strings scanned for only to find where a match may start are dropped when they would
+  /// take the automaton past 16-bit transitions; start sets made of clause literals stay.
+  /// With few units nothing is dropped. Survivors never change.
+  @Test(arguments: [100, 2_400])
+  func leadingStringsGiveWayToA16BitAutomaton(units: Int) {
+    var g = SplitMix64(seed: UInt64(units))
+    let letters = Array("abcdefghijklmnopqrstuvwxyz".utf8)
+    func word() -> [UInt8] { (0..<24).map { _ in letters[Int.random(in: 0..<26, using: &g)] } }
+    // Each unit needs its own literal; even units start with it, odd ones with a string of
+    // their own that no clause uses (about 24 states each).
+    let own = (0..<units).map { _ in word() }
+    let starts = (0..<units).map { u in u % 2 == 0 ? own[u] : word() }
+    let withLeading = Prefilter(
+      requirements: own.map { .literal($0) }, leading: starts.map { [$0] })
+    let without = Prefilter(requirements: own.map { .literal($0) })
+    let dropped = units > 1_000  // 2,400 own literals: about 58,000 states, 87,000 with the rest
+    #expect(withLeading.automatonStates <= AhoCorasick.compactStateLimit || !dropped)
+    #expect((withLeading.automatonStates > without.automatonStates) == !dropped)
+    let a = PrefilterScratch(for: withLeading)
+    let b = PrefilterScratch(for: without)
+    for u in [0, 1, units - 2, units - 1] {
+      // The unit's literal at offset 7, its start string (odd units) at offset 40.
+      var text = Array("say: x ".utf8) + own[u] + Array(" and ".utf8)
+      text += Array(repeating: UInt8(ascii: "z"), count: 40 - text.count) + starts[u]
+      text.withUnsafeBufferPointer { withLeading.run($0, a) }
+      text.withUnsafeBufferPointer { without.run($0, b) }
+      #expect(Array(a.survivors) == Array(b.survivors))
+      #expect(Array(a.survivors) == [Int32(u)])
+      let expected = u % 2 == 0 ? 7 : (dropped ? 0 : 40)
+      #expect(withLeading.startBound(u, a) == expected, "unit \(u)")
+    }
+  }
+
   static func contains(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
     guard needle.count <= hay.count else { return false }
     for i in 0...(hay.count - needle.count) where Array(hay[i..<i + needle.count]) == needle {

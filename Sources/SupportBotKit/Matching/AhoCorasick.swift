@@ -4,7 +4,8 @@
 /// Built as a full DFA over a reduced alphabet (bytes that occur in no literal share one
 /// class; `A`–`Z` share their lower-case letter's class), so the scan is one table look-up per
 /// byte. Transitions are 16-bit up to 65,536 states (the shipped bot's automaton has about
-/// 55,000, so its table is 4.6 MB instead of 9.2 and more of it stays in cache); a bit set of one
+/// 64,000, so its table is about 5 MB instead of 10 and more of it stays in cache; ``Prefilter``
+/// gives up optional strings to stay under the limit); a bit set of one
 /// bit per state says where literals end. States keep the order literals were added in, so the
 /// states along one literal are adjacent in the table. Literals are compared case-insensitively
 /// for ASCII letters only.
@@ -26,6 +27,8 @@ public struct AhoCorasick: Sendable {
   public let literals: [[UInt8]]
 
   public var stateCount: Int { outputStart.count - 1 }
+  /// The most states 16-bit transitions can number; past it the table's entries double.
+  public static let compactStateLimit = 0x1_0000
 
   /// Builds the automaton. Empty literals are ignored (they never report).
   public init(literals: [[UInt8]]) {
@@ -97,7 +100,7 @@ public struct AhoCorasick: Sendable {
         }
       }
     }
-    let small = n <= 0x1_0000
+    let small = n <= Self.compactStateLimit
     self.delta16 = small ? delta.map { UInt16(truncatingIfNeeded: $0) } : []
     self.delta32 = small ? [] : delta.map { UInt32(bitPattern: $0) }
     var reports = [UInt64](repeating: 0, count: (n + 63) / 64)

@@ -168,24 +168,41 @@ public final class Prefilter: Sendable {
     }
     self.isDirect = isDirect
     self.longLiterals = longLiterals
-    var leadingStart: [Int32] = [0]
-    var leadingIds: [Int32] = []
-    for u in 0..<reqs.count {
-      if u < leading.count, let set = leading[u] {
-        for lit in set { leadingIds.append(literalId(lit)) }
+    // Where each unit's match may start. Strings no clause uses are scanned for only for this
+    // (a later start for PCRE2, a small gain), so they are the first to go when they would
+    // take the automaton past 16-bit transitions: then only sets made of clause literals stay.
+    let clauseLiteralCount = literals.count
+    func leadingTable(clauseLiteralsOnly: Bool) -> (start: [Int32], ids: [Int32]) {
+      var start: [Int32] = [0]
+      var ids: [Int32] = []
+      for u in 0..<reqs.count {
+        if u < leading.count, let set = leading[u],
+          !clauseLiteralsOnly || set.allSatisfy({ literalIds[$0] != nil })
+        {
+          for lit in set { ids.append(literalId(lit)) }
+        }
+        start.append(Int32(ids.count))
       }
-      leadingStart.append(Int32(leadingIds.count))
+      return (start, ids)
     }
-    self.leadingStart = leadingStart
-    self.leadingIds = leadingIds
+    // U+212A KELVIN SIGN ~ k, U+017F LATIN SMALL LETTER LONG S ~ s (see `sawSpecial`).
+    let specials: [[UInt8]] = [[0xE2, 0x84, 0xAA], [0xC5, 0xBF]]
+    var table = leadingTable(clauseLiteralsOnly: false)
+    var automaton = AhoCorasick(literals: literals + specials)
+    if automaton.stateCount > AhoCorasick.compactStateLimit && literals.count > clauseLiteralCount {
+      literals.removeSubrange(clauseLiteralCount...)
+      users.removeSubrange(clauseLiteralCount...)
+      literalIds = literalIds.filter { $0.value < clauseLiteralCount }
+      table = leadingTable(clauseLiteralsOnly: true)
+      automaton = AhoCorasick(literals: literals + specials)
+    }
+    self.leadingStart = table.start
+    self.leadingIds = table.ids
     let firstSpecial = literals.count
-    literals.append([0xE2, 0x84, 0xAA])  // U+212A KELVIN SIGN ~ k
-    literals.append([0xC5, 0xBF])  // U+017F LATIN SMALL LETTER LONG S ~ s
-    users.append([])
-    users.append([])
+    literals.append(contentsOf: specials)
+    users.append(contentsOf: specials.map { _ in [] })
     specialLiterals = firstSpecial..<literals.count
-
-    automaton = AhoCorasick(literals: literals)
+    self.automaton = automaton
     alwaysRun = always
     var records: [LiteralUsers] = []
     var flatUses: [Use] = []
