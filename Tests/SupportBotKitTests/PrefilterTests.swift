@@ -122,6 +122,12 @@ import Testing
     }.map { $0.map(AhoCorasick.fold) }
     let ac = AhoCorasick(literals: literals)
     #expect(literalCount < 1_000 ? ac.stateCount < 0x1_0000 : ac.stateCount > 0x1_0000)
+    // Counted without building: the same, also with duplicates, upper case and empty literals.
+    #expect(AhoCorasick.stateCount(of: literals) == ac.stateCount)
+    let messy = literals.prefix(50).map { $0.map { $0 &- 0x61 < 26 ? $0 - 0x20 : $0 } }
+    #expect(
+      AhoCorasick.stateCount(of: literals + messy + [[]])
+        == AhoCorasick(literals: literals + messy + [[]]).stateCount)
     let chunk = AhoCorasick.chunkBytes
     var acrossChunks = 0
     for round in 0..<30 {

@@ -30,6 +30,25 @@ public struct AhoCorasick: Sendable {
   /// The most states 16-bit transitions can number; past it the table's entries double.
   public static let compactStateLimit = 0x1_0000
 
+  /// How many states the automaton of `literals` has (its trie's nodes, the root included),
+  /// counted without building it: in sorted order, each literal adds the bytes it does not
+  /// share with the one before.
+  public static func stateCount(of literals: [[UInt8]]) -> Int {
+    let folded = Set(literals.lazy.filter { !$0.isEmpty }.map { $0.map(fold) })
+      .sorted { $0.lexicographicallyPrecedes($1) }
+    var count = 1
+    var previous: [UInt8] = []
+    for lit in folded {
+      var common = 0
+      while common < min(lit.count, previous.count) && lit[common] == previous[common] {
+        common += 1
+      }
+      count += lit.count - common
+      previous = lit
+    }
+    return count
+  }
+
   /// Builds the automaton. Empty literals are ignored (they never report).
   public init(literals: [[UInt8]]) {
     let folded = literals.map { $0.map(Self.fold) }

@@ -188,13 +188,13 @@ public final class Prefilter: Sendable {
     // U+212A KELVIN SIGN ~ k, U+017F LATIN SMALL LETTER LONG S ~ s (see `sawSpecial`).
     let specials: [[UInt8]] = [[0xE2, 0x84, 0xAA], [0xC5, 0xBF]]
     var table = leadingTable(clauseLiteralsOnly: false)
-    var automaton = AhoCorasick(literals: literals + specials)
-    if automaton.stateCount > AhoCorasick.compactStateLimit && literals.count > clauseLiteralCount {
+    if literals.count > clauseLiteralCount,
+      AhoCorasick.stateCount(of: literals + specials) > AhoCorasick.compactStateLimit
+    {
       literals.removeSubrange(clauseLiteralCount...)
       users.removeSubrange(clauseLiteralCount...)
       literalIds = literalIds.filter { $0.value < clauseLiteralCount }
       table = leadingTable(clauseLiteralsOnly: true)
-      automaton = AhoCorasick(literals: literals + specials)
     }
     self.leadingStart = table.start
     self.leadingIds = table.ids
@@ -202,7 +202,7 @@ public final class Prefilter: Sendable {
     literals.append(contentsOf: specials)
     users.append(contentsOf: specials.map { _ in [] })
     specialLiterals = firstSpecial..<literals.count
-    self.automaton = automaton
+    automaton = AhoCorasick(literals: literals)
     alwaysRun = always
     var records: [LiteralUsers] = []
     var flatUses: [Use] = []
