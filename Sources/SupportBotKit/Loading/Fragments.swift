@@ -28,7 +28,12 @@ struct FragmentTable {
   /// Expands every `{{name}}` in `text`; `resolving` holds the fragments being expanded (cycles).
   func expand(_ text: String, resolving: [String] = []) -> Result<FragmentExpansion, Failure> {
     let bytes = Array(text.utf8)
-    guard bytes.count >= 4, text.contains("{{") else {
+    // A byte scan: Foundation's `contains` on String goes through CFStringFind, a measurable
+    // part of start-up over every pattern and fragment.
+    let brace = UInt8(ascii: "{")
+    guard bytes.count >= 4,
+      zip(bytes, bytes.dropFirst()).contains(where: { $0 == brace && $1 == brace })
+    else {
       return .success(FragmentExpansion(text: text, segments: []))
     }
     var out: [UInt8] = []
